@@ -2,10 +2,13 @@
 /*
  * A binary min-heap of timer records, keyed by (expiry, sequence).  The
  * sequence number grows with every (re)scheduling, so among timers with
- * the same expiry the one scheduled first runs first, and a timer
- * rescheduled during zmq__timers_execute sorts after every timer that
- * was already due: together with the per-run stamp this guarantees that
- * one execute runs each due timer once, even with a zero interval.
+ * the same expiry the one scheduled first runs first.  A timer added or
+ * rescheduled during zmq__timers_execute gets an expiry of at least now
+ * and a sequence number from that pass, so it sorts after every timer
+ * that was due when the pass began; the pass stops at the first such
+ * timer.  So one execute runs each timer due at its start exactly once,
+ * even with a zero interval, and what handlers schedule waits for the
+ * next call.
  *
  * Each record knows its heap position, so cancel and reschedule are
  * O(log n) once the record is found; finding it by id is a linear scan,
@@ -23,8 +26,7 @@ struct timer {
     uint64_t interval;
     uint64_t expiry;
     uint64_t seq;
-    uint64_t ran_in; /* the execute pass that last ran it */
-    size_t pos;      /* index in heap */
+    size_t pos; /* index in heap */
     zmq__timer_fn *fn;
     void *arg;
 };
@@ -34,7 +36,6 @@ struct zmq__timers {
     size_t count;
     size_t capacity;
     uint64_t next_seq;
-    uint64_t pass; /* execute passes so far */
     int next_id;
 };
 
@@ -88,7 +89,10 @@ static void fix(struct zmq__timers *t, size_t i)
 
 static void schedule(struct zmq__timers *t, struct timer *tm, uint64_t now)
 {
-    tm->expiry = now + tm->interval;
+    /* Saturate: a huge interval means "practically never", not a wrap
+     * to the past. */
+    tm->expiry =
+        tm->interval > UINT64_MAX - now ? UINT64_MAX : now + tm->interval;
     tm->seq = t->next_seq++;
 }
 
@@ -146,7 +150,6 @@ int zmq__timers_add(struct zmq__timers *t, uint64_t now, uint64_t interval,
         return -ENOMEM;
     tm->id = take_id(t);
     tm->interval = interval;
-    tm->ran_in = 0;
     tm->fn = fn;
     tm->arg = arg;
     schedule(t, tm, now);
@@ -201,12 +204,11 @@ long zmq__timers_timeout(const struct zmq__timers *t, uint64_t now)
 
 void zmq__timers_execute(struct zmq__timers *t, uint64_t now)
 {
-    uint64_t pass = ++t->pass;
+    uint64_t pass_start = t->next_seq;
     while (t->count > 0) {
         struct timer *tm = t->heap[0];
-        if (tm->expiry > now || tm->ran_in == pass)
+        if (tm->expiry > now || tm->seq >= pass_start)
             break;
-        tm->ran_in = pass;
         schedule(t, tm, now);
         sift_down(t, 0);
         /* The handler may free tm (cancel), so read what it needs first

@@ -44,9 +44,10 @@ int zmq__timers_reset(struct zmq__timers *t, uint64_t now, int id);
  * overdue, -1 when the set is empty. */
 long zmq__timers_timeout(const struct zmq__timers *t, uint64_t now);
 
-/* Runs the handler of every timer due at now, each at most once, and
- * reschedules it to now + interval.  Handlers may add, cancel, reset and
- * change timers of this set, the running one included. */
+/* Runs the handler of every timer due at now, each once, and reschedules
+ * it to now + interval.  Handlers may add, cancel, reset and change
+ * timers of this set, the running one included; timers they add or
+ * reschedule run at the earliest in the next call. */
 void zmq__timers_execute(struct zmq__timers *t, uint64_t now);
 
 /* Number of timers in the set. */

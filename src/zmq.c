@@ -16,12 +16,14 @@
 
 #include "core/atomic_counter.h"
 #include "core/clock.h"
+#include "core/ctx.h"
 #include "core/err.h"
 #include "core/msg.h"
 #include "core/thread.h"
 #include "core/timers.h"
 #include "core/z85.h"
 #include "mechanism/curve_keys.h"
+#include "socket/socket.h"
 
 /* Sets errno from a negative error code and returns -1. */
 static int fail(int neg_errno)
@@ -503,76 +505,90 @@ static int not_built(void)
     return fail(-ENOTSUP);
 }
 
-/* The first check of every socket function: NULL is not a socket. */
-#define CHECK_SOCKET(s)                                                        \
-    do {                                                                       \
-        if ((s) == NULL)                                                       \
-            return fail(-ENOTSOCK);                                            \
-    } while (0)
+/* ------------------------------------------------------------------------ */
+/* Contexts                                                                  */
+/* ------------------------------------------------------------------------ */
 
-#define CHECK_CONTEXT(c)                                                       \
-    do {                                                                       \
-        if ((c) == NULL)                                                       \
-            return fail(-EFAULT);                                              \
-    } while (0)
+static struct zmq__ctx *ctx_of(void *context_)
+{
+    struct zmq__ctx *ctx = context_;
+    return zmq__ctx_check(ctx) ? ctx : NULL;
+}
 
 void *zmq_ctx_new(void)
 {
-    return fail_null(-ENOTSUP);
+    int err = 0;
+    struct zmq__ctx *ctx = zmq__ctx_new(&err);
+    return ctx != NULL ? (void *)ctx : fail_null(err);
 }
 
 int zmq_ctx_term(void *context_)
 {
-    CHECK_CONTEXT(context_);
-    return not_built();
+    struct zmq__ctx *ctx = ctx_of(context_);
+    if (ctx == NULL)
+        return fail(-EFAULT);
+    return result(zmq__ctx_term(ctx));
 }
 
 int zmq_ctx_shutdown(void *context_)
 {
-    CHECK_CONTEXT(context_);
-    return not_built();
+    struct zmq__ctx *ctx = ctx_of(context_);
+    if (ctx == NULL)
+        return fail(-EFAULT);
+    return result(zmq__ctx_shutdown(ctx));
 }
 
 int zmq_ctx_set(void *context_, int option_, int optval_)
 {
-    (void)option_;
-    (void)optval_;
-    CHECK_CONTEXT(context_);
-    return not_built();
+    struct zmq__ctx *ctx = ctx_of(context_);
+    if (ctx == NULL)
+        return fail(-EFAULT);
+    return result(zmq__ctx_set(ctx, option_, optval_));
 }
 
 int zmq_ctx_get(void *context_, int option_)
 {
-    (void)option_;
-    CHECK_CONTEXT(context_);
-    return not_built();
+    struct zmq__ctx *ctx = ctx_of(context_);
+    if (ctx == NULL)
+        return fail(-EFAULT);
+    int value;
+    int rc = zmq__ctx_get(ctx, option_, &value);
+    return rc < 0 ? fail(rc) : value;
 }
 
 int zmq_ctx_set_ext(void *context_, int option_, const void *optval_,
                     size_t optvallen_)
 {
-    (void)option_;
-    CHECK_CONTEXT(context_);
+    struct zmq__ctx *ctx = ctx_of(context_);
+    if (ctx == NULL)
+        return fail(-EFAULT);
     if (optval_ == NULL && optvallen_ > 0)
         return fail(-EINVAL);
-    return not_built();
+    return result(zmq__ctx_set_ext(ctx, option_, optval_, optvallen_));
 }
 
 int zmq_ctx_get_ext(void *context_, int option_, void *optval_,
                     size_t *optvallen_)
 {
-    (void)option_;
-    CHECK_CONTEXT(context_);
+    struct zmq__ctx *ctx = ctx_of(context_);
+    if (ctx == NULL)
+        return fail(-EFAULT);
     if (optval_ == NULL || optvallen_ == NULL)
         return fail(-EINVAL);
-    return not_built();
+    return result(zmq__ctx_get_ext(ctx, option_, optval_, optvallen_));
 }
 
 void *zmq_init(int io_threads_)
 {
     if (io_threads_ < 0)
         return fail_null(-EINVAL);
-    return fail_null(-ENOTSUP);
+    void *ctx = zmq_ctx_new();
+    if (ctx != NULL && zmq_ctx_set(ctx, ZMQ_IO_THREADS, io_threads_) < 0) {
+        int err = errno;
+        zmq_ctx_term(ctx);
+        return fail_null(-err);
+    }
+    return ctx;
 }
 
 int zmq_term(void *context_)
@@ -585,72 +601,91 @@ int zmq_ctx_destroy(void *context_)
     return zmq_ctx_term(context_);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Sockets                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static struct zmq__socket *socket_of(void *s_)
+{
+    struct zmq__socket *s = s_;
+    return zmq__socket_check(s) ? s : NULL;
+}
+
+/* The first check of every socket function. */
+#define CHECK_SOCKET(s)                                                        \
+    do {                                                                       \
+        if (socket_of(s) == NULL)                                              \
+            return fail(-ENOTSOCK);                                            \
+    } while (0)
+
 void *zmq_socket(void *context_, int type_)
 {
-    if (context_ == NULL)
+    struct zmq__ctx *ctx = ctx_of(context_);
+    if (ctx == NULL)
         return fail_null(-EFAULT);
-    if (type_ < ZMQ_PAIR || type_ > ZMQ_CHANNEL)
-        return fail_null(-EINVAL);
-    return fail_null(-ENOTSUP);
+    int err = 0;
+    struct zmq__socket *s = zmq__ctx_create_socket(ctx, type_, &err);
+    return s != NULL ? (void *)s : fail_null(err);
 }
 
 int zmq_close(void *s_)
 {
     CHECK_SOCKET(s_);
-    return not_built();
+    return result(zmq__socket_close(s_));
 }
 
 int zmq_setsockopt(void *s_, int option_, const void *optval_,
                    size_t optvallen_)
 {
-    (void)option_;
     CHECK_SOCKET(s_);
     if (optval_ == NULL && optvallen_ > 0)
         return fail(-EINVAL);
-    return not_built();
+    return result(zmq__socket_setsockopt(s_, option_, optval_, optvallen_));
 }
 
 int zmq_getsockopt(void *s_, int option_, void *optval_, size_t *optvallen_)
 {
-    (void)option_;
     CHECK_SOCKET(s_);
     if (optval_ == NULL || optvallen_ == NULL)
         return fail(-EINVAL);
-    return not_built();
-}
-
-/* bind, connect, unbind and disconnect share their checks. */
-static int endpoint_call(void *s_, const char *addr_)
-{
-    CHECK_SOCKET(s_);
-    if (addr_ == NULL)
-        return fail(-EINVAL);
-    return not_built();
+    return result(zmq__socket_getsockopt(s_, option_, optval_, optvallen_));
 }
 
 int zmq_bind(void *s_, const char *addr_)
 {
-    return endpoint_call(s_, addr_);
+    CHECK_SOCKET(s_);
+    if (addr_ == NULL)
+        return fail(-EINVAL);
+    return result(zmq__socket_bind(s_, addr_));
 }
 
 int zmq_connect(void *s_, const char *addr_)
 {
-    return endpoint_call(s_, addr_);
+    CHECK_SOCKET(s_);
+    if (addr_ == NULL)
+        return fail(-EINVAL);
+    return result(zmq__socket_connect(s_, addr_));
 }
 
 int zmq_unbind(void *s_, const char *addr_)
 {
-    return endpoint_call(s_, addr_);
+    CHECK_SOCKET(s_);
+    if (addr_ == NULL)
+        return fail(-EINVAL);
+    return result(zmq__socket_unbind(s_, addr_));
 }
 
 int zmq_disconnect(void *s_, const char *addr_)
 {
-    return endpoint_call(s_, addr_);
+    CHECK_SOCKET(s_);
+    if (addr_ == NULL)
+        return fail(-EINVAL);
+    return result(zmq__socket_disconnect(s_, addr_));
 }
 
 uint32_t zmq_connect_peer(void *s_, const char *addr_)
 {
-    if (s_ == NULL)
+    if (socket_of(s_) == NULL)
         errno = ENOTSOCK;
     else if (addr_ == NULL)
         errno = EINVAL;
@@ -666,45 +701,22 @@ int zmq_disconnect_peer(void *s_, uint32_t routing_id_)
     return not_built();
 }
 
-/* send, send_const and recv share their checks. */
-static int buffer_call(void *s_, const void *buf_, size_t len_)
-{
-    CHECK_SOCKET(s_);
-    if (buf_ == NULL && len_ > 0)
-        return fail(-EFAULT);
-    return not_built();
-}
-
-int zmq_send(void *s_, const void *buf_, size_t len_, int flags_)
-{
-    (void)flags_;
-    return buffer_call(s_, buf_, len_);
-}
-
-int zmq_send_const(void *s_, const void *buf_, size_t len_, int flags_)
-{
-    (void)flags_;
-    return buffer_call(s_, buf_, len_);
-}
-
-int zmq_recv(void *s_, void *buf_, size_t len_, int flags_)
-{
-    (void)flags_;
-    return buffer_call(s_, buf_, len_);
-}
-
 int zmq_msg_send(zmq_msg_t *msg_, void *s_, int flags_)
 {
-    (void)flags_;
     CHECK_SOCKET(s_);
-    if (valid_msg(msg_) == NULL)
+    struct zmq__msg *m = valid_msg(msg_);
+    if (m == NULL)
         return fail(-EFAULT);
-    return not_built();
+    return result(zmq__socket_send(s_, m, flags_));
 }
 
 int zmq_msg_recv(zmq_msg_t *msg_, void *s_, int flags_)
 {
-    return zmq_msg_send(msg_, s_, flags_);
+    CHECK_SOCKET(s_);
+    struct zmq__msg *m = valid_msg(msg_);
+    if (m == NULL)
+        return fail(-EFAULT);
+    return result(zmq__socket_recv(s_, m, flags_));
 }
 
 int zmq_sendmsg(void *s_, zmq_msg_t *msg_, int flags_)
@@ -715,6 +727,56 @@ int zmq_sendmsg(void *s_, zmq_msg_t *msg_, int flags_)
 int zmq_recvmsg(void *s_, zmq_msg_t *msg_, int flags_)
 {
     return zmq_msg_recv(msg_, s_, flags_);
+}
+
+/* Sends a message built by init (the socket takes it on success). */
+static int send_built(void *s_, struct zmq__msg *m, int flags_)
+{
+    int rc = zmq__socket_send(s_, m, flags_);
+    if (rc < 0)
+        zmq__msg_close(m);
+    return result(rc);
+}
+
+int zmq_send(void *s_, const void *buf_, size_t len_, int flags_)
+{
+    CHECK_SOCKET(s_);
+    if (buf_ == NULL && len_ > 0)
+        return fail(-EFAULT);
+    struct zmq__msg m;
+    int rc = zmq__msg_init_buffer(&m, buf_, len_);
+    if (rc < 0)
+        return fail(rc);
+    return send_built(s_, &m, flags_);
+}
+
+int zmq_send_const(void *s_, const void *buf_, size_t len_, int flags_)
+{
+    CHECK_SOCKET(s_);
+    if (buf_ == NULL && len_ > 0)
+        return fail(-EFAULT);
+    struct zmq__msg m;
+    int rc = zmq__msg_init_data(&m, (void *)buf_, len_, NULL, NULL);
+    if (rc < 0)
+        return fail(rc);
+    return send_built(s_, &m, flags_);
+}
+
+int zmq_recv(void *s_, void *buf_, size_t len_, int flags_)
+{
+    CHECK_SOCKET(s_);
+    if (buf_ == NULL && len_ > 0)
+        return fail(-EFAULT);
+    struct zmq__msg m;
+    zmq__msg_init(&m);
+    int rc = zmq__socket_recv(s_, &m, flags_);
+    if (rc >= 0) {
+        size_t size = zmq__msg_size(&m);
+        if (len_ > 0)
+            memcpy(buf_, zmq__msg_data(&m), size < len_ ? size : len_);
+    }
+    zmq__msg_close(&m);
+    return result(rc);
 }
 
 int zmq_sendiov(void *s_, struct iovec *iov_, size_t count_, int flags_)
@@ -735,14 +797,23 @@ int zmq_recviov(void *s_, struct iovec *iov_, size_t *count_, int flags_)
     return not_built();
 }
 
+/* join and leave share their checks. */
+static int group_call(void *s_, const char *group_)
+{
+    CHECK_SOCKET(s_);
+    if (group_ == NULL)
+        return fail(-EINVAL);
+    return not_built();
+}
+
 int zmq_join(void *s_, const char *group_)
 {
-    return endpoint_call(s_, group_);
+    return group_call(s_, group_);
 }
 
 int zmq_leave(void *s_, const char *group_)
 {
-    return endpoint_call(s_, group_);
+    return group_call(s_, group_);
 }
 
 int zmq_socket_monitor(void *s_, const char *addr_, int events_)

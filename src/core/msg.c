@@ -87,6 +87,12 @@ void zmq__msg_init(struct zmq__msg *m)
     init_common(m, ZMQ__MSG_INLINE);
 }
 
+void zmq__msg_init_delimiter(struct zmq__msg *m)
+{
+    init_common(m, ZMQ__MSG_DELIMITER);
+    set_const(m, NULL, 0);
+}
+
 int zmq__msg_init_size(struct zmq__msg *m, size_t size)
 {
     if (size <= ZMQ__MSG_INLINE_MAX) {

@@ -46,6 +46,7 @@ enum zmq__msg_type {
     ZMQ__MSG_INLINE = 101, /* body in msg->body */
     ZMQ__MSG_CONTENT,      /* body in a reference-counted content block */
     ZMQ__MSG_CONST,        /* body is a constant buffer owned by the user */
+    ZMQ__MSG_DELIMITER,    /* internal: end of a terminating pipe */
 };
 
 /* Message flags. */
@@ -107,6 +108,13 @@ int zmq__msg_init_data(struct zmq__msg *m, void *data, size_t size,
                        zmq_free_fn *ffn, void *hint);
 /* A copy of size bytes of buf.  -EINVAL (buf NULL, size > 0), -ENOMEM. */
 int zmq__msg_init_buffer(struct zmq__msg *m, const void *buf, size_t size);
+
+/* The empty marker a terminating pipe end writes after its messages. */
+void zmq__msg_init_delimiter(struct zmq__msg *m);
+static inline bool zmq__msg_is_delimiter(const struct zmq__msg *m)
+{
+    return m->type == ZMQ__MSG_DELIMITER;
+}
 
 /* Releases the body and properties; m becomes invalid.  -EFAULT. */
 int zmq__msg_close(struct zmq__msg *m);

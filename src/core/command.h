@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * Commands: the only way objects on different threads talk.  A command
+ * names its destination object and carries typed arguments; it is posted
+ * to the mailbox of the thread that owns the destination and processed
+ * there (zmq__object_dispatch).
+ *
+ * Threading: a command is built by the sender, copied into the mailbox
+ * and read once by the destination's thread.
+ */
+#ifndef ZMQ__COMMAND_H
+#define ZMQ__COMMAND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct zmq__object;
+struct zmq__pipe;
+struct zmq__socket;
+
+enum zmq__command_type {
+    /* ctx -> socket: the context is terminating; blocking calls end with
+     * ETERM. */
+    ZMQ__CMD_STOP,
+    /* connecting socket -> bound socket (inproc): attach this pipe end. */
+    ZMQ__CMD_BIND,
+    /* pipe end -> peer end: items are waiting (the reader was asleep). */
+    ZMQ__CMD_ACTIVATE_READ,
+    /* pipe end -> peer end: the reader has consumed up to msgs_read. */
+    ZMQ__CMD_ACTIVATE_WRITE,
+    /* pipe end -> peer end: start termination / acknowledge it. */
+    ZMQ__CMD_PIPE_TERM,
+    ZMQ__CMD_PIPE_TERM_ACK,
+    /* pipe end -> peer end: the high-water marks changed. */
+    ZMQ__CMD_PIPE_HWM,
+    /* socket -> reaper: take over this closed socket. */
+    ZMQ__CMD_REAP,
+    /* anything -> a thread: leave your loop. */
+    ZMQ__CMD_THREAD_STOP,
+};
+
+struct zmq__command {
+    struct zmq__object *dest;
+    enum zmq__command_type type;
+    union {
+        struct {
+            struct zmq__pipe *pipe;
+        } bind;
+        struct {
+            uint64_t msgs_read;
+        } activate_write;
+        struct {
+            bool delay; /* deliver what was written before acknowledging */
+        } pipe_term;
+        struct {
+            int inhwm, outhwm;
+        } pipe_hwm;
+        struct {
+            struct zmq__socket *socket;
+        } reap;
+    } args;
+};
+
+#endif

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * Mailboxes.
+ *
+ * The queue is an intrusive multi-producer/single-consumer linked list
+ * with a stub node: a producer links its node in with one atomic
+ * exchange of the head and one store, so producers never wait for each
+ * other; the reader walks from the tail.  Between a producer's exchange
+ * and its store the list is briefly cut; the reader then yields and
+ * retries, since the producer is about to finish.
+ *
+ * Wake-ups follow a sleep flag.  The reader sets `asleep` after finding
+ * the queue empty and then looks once more (so a command pushed in
+ * between is never missed).  A producer pushes first, then swaps
+ * `asleep` to 0; if it was 1, this producer wakes the reader.  Both
+ * sides use sequentially consistent operations on the queue head and on
+ * the flag, so at least one of them sees the other.  While the reader is
+ * busy, producers do no syscall at all.
+ *
+ * Thread-safe sockets wait on a condition variable.  Its mutex is a leaf
+ * lock of the mailbox, not the socket mutex: producers (other sockets,
+ * I/O threads) never take a socket mutex, so two thread-safe sockets
+ * sending to each other from two threads cannot deadlock.  A waiter takes
+ * the leaf lock before it sets the flag and releases the socket mutex
+ * only inside the wait, so a producer's broadcast cannot fall between
+ * the check and the wait.
+ */
+#include "core/mailbox.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+
+struct zmq__mailbox_node {
+    _Atomic(struct zmq__mailbox_node *) next;
+    struct zmq__command cmd;
+};
+
+/* The leaf lock for condition waits lives beside the mailbox; one per
+ * process is enough since waits are short and rare, and it keeps the
+ * mailbox struct small. */
+static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int zmq__mailbox_init(struct zmq__mailbox *mb, pthread_mutex_t *sync)
+{
+    mb->stub = calloc(1, sizeof *mb->stub);
+    if (mb->stub == NULL)
+        return -ENOMEM;
+    atomic_init(&mb->stub->next, NULL);
+    atomic_init(&mb->head, mb->stub);
+    mb->tail = mb->stub;
+    /* A new mailbox's reader has seen it empty: the first command must
+     * wake it. */
+    atomic_init(&mb->asleep, 1);
+    mb->armed = true;
+    atomic_init(&mb->fd_wanted, sync == NULL);
+    mb->sync = sync;
+    mb->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (mb->fd < 0) {
+        int err = -errno;
+        free(mb->stub);
+        return err;
+    }
+    if (sync != NULL) {
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        int rc = pthread_cond_init(&mb->cond, &attr);
+        pthread_condattr_destroy(&attr);
+        if (rc != 0) {
+            close(mb->fd);
+            free(mb->stub);
+            return -rc;
+        }
+    }
+    return 0;
+}
+
+/* Takes the oldest node off the queue; NULL when empty.  The caller
+ * frees the node. */
+static struct zmq__mailbox_node *pop(struct zmq__mailbox *mb)
+{
+    for (;;) {
+        struct zmq__mailbox_node *tail = mb->tail;
+        struct zmq__mailbox_node *next = atomic_load(&tail->next);
+        if (tail == mb->stub) {
+            if (next == NULL) {
+                if (atomic_load(&mb->head) == tail)
+                    return NULL;
+                sched_yield(); /* a producer is linking its node */
+                continue;
+            }
+            mb->tail = next;
+            tail = next;
+            next = atomic_load(&tail->next);
+        }
+        if (next != NULL) {
+            mb->tail = next;
+            return tail;
+        }
+        if (atomic_load(&mb->head) != tail) {
+            sched_yield();
+            continue;
+        }
+        /* tail is the last node: put the stub behind it so it can go. */
+        atomic_store(&mb->stub->next, NULL);
+        struct zmq__mailbox_node *prev = atomic_exchange(&mb->head, mb->stub);
+        atomic_store(&prev->next, mb->stub);
+        next = atomic_load(&tail->next);
+        if (next != NULL) {
+            mb->tail = next;
+            return tail;
+        }
+        sched_yield();
+    }
+}
+
+void zmq__mailbox_fini(struct zmq__mailbox *mb)
+{
+    struct zmq__mailbox_node *n;
+    while ((n = pop(mb)) != NULL)
+        free(n);
+    free(mb->stub);
+    close(mb->fd);
+    if (mb->sync != NULL)
+        pthread_cond_destroy(&mb->cond);
+}
+
+static void write_fd(int fd)
+{
+    uint64_t one = 1;
+    /* EAGAIN means the counter is saturated: the fd is readable, which
+     * is all the signal says.  Nothing else can fail on an eventfd. */
+    ssize_t rc = write(fd, &one, sizeof one);
+    (void)rc;
+}
+
+static void drain_fd(int fd)
+{
+    uint64_t count;
+    ssize_t rc = read(fd, &count, sizeof count);
+    (void)rc;
+}
+
+int zmq__mailbox_send(struct zmq__mailbox *mb, const struct zmq__command *cmd)
+{
+    struct zmq__mailbox_node *n = malloc(sizeof *n);
+    if (n == NULL)
+        return -ENOMEM;
+    n->cmd = *cmd;
+    atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+    struct zmq__mailbox_node *prev = atomic_exchange(&mb->head, n);
+    atomic_store(&prev->next, n);
+
+    if (atomic_exchange(&mb->asleep, 0) == 1) {
+        if (mb->sync != NULL) {
+            pthread_mutex_lock(&wait_lock);
+            pthread_cond_broadcast(&mb->cond);
+            pthread_mutex_unlock(&wait_lock);
+        }
+        if (atomic_load(&mb->fd_wanted))
+            write_fd(mb->fd);
+    }
+    return 0;
+}
+
+/* Takes a command if there is one, else arms the sleep flag: returns 1
+ * with cmd filled, or 0 with the reader marked asleep. */
+static int take_or_arm(struct zmq__mailbox *mb, struct zmq__command *cmd)
+{
+    struct zmq__mailbox_node *n = pop(mb);
+    if (n == NULL && mb->armed && atomic_load(&mb->asleep) == 1)
+        return 0; /* already armed and nobody came: no store needed */
+    if (n == NULL) {
+        /* A producer that cleared our flag since we armed it wrote the
+         * fd; drain that before arming again, so the fd is readable only
+         * for commands that come after this point. */
+        if (mb->armed && atomic_load(&mb->asleep) == 0 &&
+            atomic_load(&mb->fd_wanted))
+            drain_fd(mb->fd);
+        atomic_store(&mb->asleep, 1);
+        mb->armed = true;
+        n = pop(mb);
+        if (n == NULL)
+            return 0;
+    }
+    *cmd = n->cmd;
+    free(n);
+    return 1;
+}
+
+/* Absolute CLOCK_MONOTONIC deadline timeout_ms from now. */
+static struct timespec deadline_after(int timeout_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+/* Thread-safe mailboxes: waits for a producer's broadcast with the
+ * socket mutex released. */
+static int wait_cond(struct zmq__mailbox *mb, int timeout_ms)
+{
+    struct timespec until;
+    if (timeout_ms >= 0)
+        until = deadline_after(timeout_ms);
+    pthread_mutex_lock(&wait_lock);
+    atomic_store(&mb->asleep, 1);
+    mb->armed = true;
+    int rc = 0;
+    /* Empty: the reader is at the stub and nothing is linked behind it
+     * (a producer half-way through a push broadcasts after we wait). */
+    if (mb->tail == mb->stub && atomic_load(&mb->stub->next) == NULL) {
+        pthread_mutex_unlock(mb->sync);
+        if (timeout_ms < 0)
+            rc = pthread_cond_wait(&mb->cond, &wait_lock);
+        else
+            rc = pthread_cond_timedwait(&mb->cond, &wait_lock, &until);
+        pthread_mutex_unlock(&wait_lock);
+        pthread_mutex_lock(mb->sync);
+    } else {
+        pthread_mutex_unlock(&wait_lock);
+    }
+    return rc == ETIMEDOUT ? -EAGAIN : 0;
+}
+
+int zmq__mailbox_recv(struct zmq__mailbox *mb, struct zmq__command *cmd,
+                      int timeout_ms)
+{
+    uint64_t end = 0;
+    if (timeout_ms > 0)
+        end = zmq__clock_now_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        if (take_or_arm(mb, cmd))
+            return 0;
+        int left = timeout_ms;
+        if (timeout_ms > 0) {
+            uint64_t now = zmq__clock_now_ms();
+            if (now >= end)
+                return -EAGAIN;
+            left = (int)(end - now);
+        }
+        if (left == 0)
+            return -EAGAIN;
+
+        if (mb->sync != NULL) {
+            if (wait_cond(mb, left) == -EAGAIN && take_or_arm(mb, cmd) == 0)
+                return -EAGAIN;
+            continue;
+        }
+        struct pollfd pfd = {.fd = mb->fd, .events = POLLIN};
+        int rc = poll(&pfd, 1, left);
+        if (rc < 0)
+            return errno == EINTR ? -EINTR : -errno;
+        if (rc == 0 && timeout_ms > 0 && zmq__clock_now_ms() >= end)
+            return take_or_arm(mb, cmd) ? 0 : -EAGAIN;
+    }
+}
+
+int zmq__mailbox_fd(struct zmq__mailbox *mb)
+{
+    atomic_store(&mb->fd_wanted, true);
+    return mb->fd;
+}

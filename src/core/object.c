@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * Command dispatch.  The command type says what kind of object the
+ * destination is, so one switch routes every command to its handler.
+ */
+#include "core/object.h"
+
+#include <sched.h>
+#include <time.h>
+
+#include "core/io_thread.h"
+#include "core/mailbox.h"
+#include "core/pipe.h"
+#include "socket/socket.h"
+
+void zmq__object_send(struct zmq__object *dest, enum zmq__command_type type,
+                      struct zmq__command *cmd)
+{
+    cmd->dest = dest;
+    cmd->type = type;
+    while (zmq__mailbox_send(dest->mailbox, cmd) < 0) {
+        /* Out of memory: wait for some to come back (see object.h). */
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+}
+
+void zmq__object_dispatch(const struct zmq__command *cmd)
+{
+    switch (cmd->type) {
+    case ZMQ__CMD_STOP:
+        zmq__socket_process_stop(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__socket, obj));
+        break;
+    case ZMQ__CMD_BIND:
+        zmq__socket_process_bind(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__socket, obj),
+            cmd->args.bind.pipe);
+        break;
+    case ZMQ__CMD_ACTIVATE_READ:
+        zmq__pipe_process_activate_read(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__pipe, obj));
+        break;
+    case ZMQ__CMD_ACTIVATE_WRITE:
+        zmq__pipe_process_activate_write(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__pipe, obj),
+            cmd->args.activate_write.msgs_read);
+        break;
+    case ZMQ__CMD_PIPE_TERM:
+        zmq__pipe_process_term(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__pipe, obj),
+            cmd->args.pipe_term.delay);
+        break;
+    case ZMQ__CMD_PIPE_TERM_ACK:
+        zmq__pipe_process_term_ack(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__pipe, obj));
+        break;
+    case ZMQ__CMD_PIPE_HWM:
+        zmq__pipe_process_hwm(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__pipe, obj),
+            cmd->args.pipe_hwm.inhwm, cmd->args.pipe_hwm.outhwm);
+        break;
+    case ZMQ__CMD_REAP:
+        zmq__io_thread_process_reap(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__io_thread, obj),
+            cmd->args.reap.socket);
+        break;
+    case ZMQ__CMD_THREAD_STOP:
+        break; /* handled by the thread loop itself */
+    }
+}

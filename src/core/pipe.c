@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * Pipes.
+ *
+ * Each end counts the messages it wrote and read.  The reader returns
+ * credit by telling the writer how many it has read (ACTIVATE_WRITE) every
+ * lwm messages; the writer compares with its own count to know how many
+ * are in flight.  Reader wake-ups ride on the ypipe sleep protocol: a
+ * flush that finds the reader asleep sends ACTIVATE_READ.
+ *
+ * Termination state machine (see pipe.h for the rules it keeps):
+ *
+ *   ACTIVE --terminate--> TERM_SENT --ack--> (send ack) done
+ *   ACTIVE --PIPE_TERM(no delay)--> TERM_ACK_SENT --ack--> done
+ *   ACTIVE --PIPE_TERM(delay)--> DRAINING --delimiter read--> TERM_ACK_SENT
+ *   ACTIVE --delimiter read--> DELIMITER_READ --PIPE_TERM--> TERM_ACK_SENT
+ *   TERM_SENT --PIPE_TERM--> (send ack) TERM_BOTH --ack--> done
+ *
+ * An end stops writing before it sends PIPE_TERM or its first ack, and
+ * the ack that ends the peer's part is always the last command between
+ * the two, so "done" may free the end and its inbound ypipe.
+ */
+#include "core/pipe.h"
+
+#include <stdlib.h>
+
+#include "core/ctx.h"
+#include "core/err.h"
+#include "core/mailbox.h"
+#include "core/ypipe.h"
+
+/* Messages per ypipe chunk. */
+#define PIPE_GRANULARITY 256
+
+/* Credit is returned every lwm messages: half the hwm, or for large hwms
+ * every hwm - 1024, so a writer is never starved by a big batch. */
+static int compute_lwm(int hwm)
+{
+    return hwm > 2048 ? hwm - 1024 : (hwm + 1) / 2;
+}
+
+static void close_item(void *item)
+{
+    zmq__msg_close(item);
+}
+
+static struct zmq__pipe *new_end(struct zmq__ctx *ctx)
+{
+    struct zmq__pipe *p = calloc(1, sizeof *p);
+    if (p != NULL) {
+        p->obj.ctx = ctx;
+        p->in_active = true;
+        p->out_active = true;
+        p->state = ZMQ__PIPE_ACTIVE;
+    }
+    return p;
+}
+
+int zmq__pipe_pair(struct zmq__ctx *ctx, struct zmq__pipe *ends[2],
+                   const int hwm[2])
+{
+    struct zmq__ypipe *a_to_b =
+        zmq__ypipe_new(sizeof(struct zmq__msg), PIPE_GRANULARITY);
+    struct zmq__ypipe *b_to_a =
+        zmq__ypipe_new(sizeof(struct zmq__msg), PIPE_GRANULARITY);
+    struct zmq__pipe *a = new_end(ctx), *b = new_end(ctx);
+    if (a_to_b == NULL || b_to_a == NULL || a == NULL || b == NULL) {
+        if (a_to_b)
+            zmq__ypipe_free(a_to_b, NULL);
+        if (b_to_a)
+            zmq__ypipe_free(b_to_a, NULL);
+        free(a);
+        free(b);
+        return -ENOMEM;
+    }
+    a->out = b->in = a_to_b;
+    b->out = a->in = b_to_a;
+    a->peer = b;
+    b->peer = a;
+    a->hwm = hwm[0];
+    b->lwm = compute_lwm(hwm[0]);
+    b->hwm = hwm[1];
+    a->lwm = compute_lwm(hwm[1]);
+    ends[0] = a;
+    ends[1] = b;
+    return 0;
+}
+
+void zmq__pipe_attach(struct zmq__pipe *p, struct zmq__mailbox *mailbox,
+                      const struct zmq__pipe_sink_ops *ops, void *sink)
+{
+    p->obj.mailbox = mailbox;
+    p->sink_ops = ops;
+    p->sink = sink;
+}
+
+static void send_to_peer(struct zmq__pipe *p, enum zmq__command_type type,
+                         struct zmq__command *cmd)
+{
+    zmq__object_send(&p->peer->obj, type, cmd);
+}
+
+/* The end is done: tell the sink, drop what was never read, free. */
+static void finish(struct zmq__pipe *p)
+{
+    if (p->sink_ops != NULL)
+        p->sink_ops->terminated(p->sink, p);
+    zmq__ypipe_free(p->in, close_item);
+    free(p);
+}
+
+static void send_ack(struct zmq__pipe *p)
+{
+    struct zmq__command cmd = {0};
+    send_to_peer(p, ZMQ__CMD_PIPE_TERM_ACK, &cmd);
+}
+
+bool zmq__pipe_check_read(struct zmq__pipe *p)
+{
+    if (!p->in_active)
+        return false;
+    if (p->state != ZMQ__PIPE_ACTIVE && p->state != ZMQ__PIPE_DRAINING)
+        return false;
+    struct zmq__msg *next = zmq__ypipe_peek(p->in);
+    if (next == NULL) {
+        p->in_active = false;
+        return false;
+    }
+    if (zmq__msg_is_delimiter(next)) {
+        struct zmq__msg delim;
+        zmq__ypipe_read(p->in, &delim);
+        p->in_active = false;
+        if (p->state == ZMQ__PIPE_DRAINING) {
+            p->state = ZMQ__PIPE_TERM_ACK_SENT;
+            send_ack(p);
+        } else {
+            p->state = ZMQ__PIPE_DELIMITER_READ;
+        }
+        return false;
+    }
+    return true;
+}
+
+int zmq__pipe_read(struct zmq__pipe *p, struct zmq__msg *msg)
+{
+    if (!zmq__pipe_check_read(p))
+        return -EAGAIN;
+    zmq__ypipe_read(p->in, msg);
+    p->more_in = zmq__msg_more(msg);
+    if (!p->more_in) {
+        p->msgs_read++;
+        if (p->lwm > 0 && p->msgs_read % (uint64_t)p->lwm == 0 &&
+            p->state == ZMQ__PIPE_ACTIVE) {
+            struct zmq__command cmd = {0};
+            cmd.args.activate_write.msgs_read = p->msgs_read;
+            send_to_peer(p, ZMQ__CMD_ACTIVATE_WRITE, &cmd);
+        }
+    }
+    return 0;
+}
+
+bool zmq__pipe_check_write(struct zmq__pipe *p)
+{
+    if (!p->out_active || p->state != ZMQ__PIPE_ACTIVE)
+        return false;
+    /* A multipart message already begun is always finished. */
+    if (!p->more_out && p->hwm > 0 &&
+        p->msgs_written - p->peers_msgs_read >= (uint64_t)p->hwm) {
+        p->out_active = false;
+        return false;
+    }
+    return true;
+}
+
+int zmq__pipe_write(struct zmq__pipe *p, struct zmq__msg *msg)
+{
+    if (!zmq__pipe_check_write(p))
+        return -EAGAIN;
+    bool more = zmq__msg_more(msg);
+    int rc = zmq__ypipe_write(p->out, msg, more);
+    if (rc < 0)
+        return rc;
+    zmq__msg_init(msg);
+    p->more_out = more;
+    if (!more)
+        p->msgs_written++;
+    return 0;
+}
+
+void zmq__pipe_flush(struct zmq__pipe *p)
+{
+    if (p->state == ZMQ__PIPE_TERM_ACK_SENT || p->state == ZMQ__PIPE_TERM_BOTH)
+        return;
+    if (!zmq__ypipe_flush(p->out) && !atomic_load(&p->peer_pending)) {
+        struct zmq__command cmd = {0};
+        send_to_peer(p, ZMQ__CMD_ACTIVATE_READ, &cmd);
+    }
+}
+
+void zmq__pipe_rollback(struct zmq__pipe *p)
+{
+    struct zmq__msg m;
+    while (zmq__ypipe_unwrite(p->out, &m))
+        zmq__msg_close(&m);
+    p->more_out = false;
+}
+
+/* Frees everything of a pair whose second end never got an owner. */
+void zmq__pipe_free_pair(struct zmq__pipe *p)
+{
+    zmq__ypipe_free(p->in, close_item);
+    zmq__ypipe_free(p->out, close_item);
+    free(p->peer);
+    free(p);
+}
+
+void zmq__pipe_terminate(struct zmq__pipe *p, bool delay)
+{
+    if (atomic_load(&p->peer_pending) &&
+        zmq__ctx_cancel_pending(p->obj.ctx, p)) {
+        /* Nobody bound the endpoint: there is no peer to hand anything
+         * to, so the pair ends here. */
+        if (p->sink_ops != NULL)
+            p->sink_ops->terminated(p->sink, p);
+        zmq__pipe_free_pair(p);
+        return;
+    }
+
+    switch (p->state) {
+    case ZMQ__PIPE_ACTIVE:
+    case ZMQ__PIPE_DELIMITER_READ:
+        break;
+    case ZMQ__PIPE_DRAINING:
+        /* Our sink gives up on the rest: acknowledge now. */
+        p->state = ZMQ__PIPE_TERM_ACK_SENT;
+        send_ack(p);
+        return;
+    default:
+        return; /* already terminating */
+    }
+
+    zmq__pipe_rollback(p);
+    if (delay) {
+        struct zmq__msg delim;
+        zmq__msg_init_delimiter(&delim);
+        /* The delimiter cannot be refused by the HWM; without memory the
+         * peer simply stops at what it has. */
+        if (zmq__ypipe_write(p->out, &delim, false) == 0)
+            zmq__ypipe_flush(p->out);
+        else
+            delay = false;
+    }
+    p->state = ZMQ__PIPE_TERM_SENT;
+    struct zmq__command cmd = {0};
+    cmd.args.pipe_term.delay = delay;
+    send_to_peer(p, ZMQ__CMD_PIPE_TERM, &cmd);
+}
+
+void zmq__pipe_hurry(struct zmq__pipe *p)
+{
+    if (p->state == ZMQ__PIPE_TERM_SENT) {
+        struct zmq__command cmd = {0};
+        cmd.args.pipe_term.delay = false;
+        send_to_peer(p, ZMQ__CMD_PIPE_TERM, &cmd);
+    }
+}
+
+void zmq__pipe_process_activate_read(struct zmq__pipe *p)
+{
+    if (p->in_active)
+        return;
+    if (p->state != ZMQ__PIPE_ACTIVE && p->state != ZMQ__PIPE_DRAINING)
+        return;
+    p->in_active = true;
+    p->sink_ops->read_activated(p->sink, p);
+}
+
+void zmq__pipe_process_activate_write(struct zmq__pipe *p, uint64_t msgs_read)
+{
+    p->peers_msgs_read = msgs_read;
+    if (!p->out_active && p->state == ZMQ__PIPE_ACTIVE) {
+        p->out_active = true;
+        p->sink_ops->write_activated(p->sink, p);
+    }
+}
+
+void zmq__pipe_process_term(struct zmq__pipe *p, bool delay)
+{
+    switch (p->state) {
+    case ZMQ__PIPE_ACTIVE:
+        if (delay) {
+            /* Read on until the delimiter; wake the sink in case it
+             * sleeps on this pipe. */
+            p->state = ZMQ__PIPE_DRAINING;
+            if (!p->in_active) {
+                p->in_active = true;
+                p->sink_ops->read_activated(p->sink, p);
+            }
+            return;
+        }
+        /* fall through */
+    case ZMQ__PIPE_DELIMITER_READ:
+        zmq__pipe_rollback(p);
+        p->state = ZMQ__PIPE_TERM_ACK_SENT;
+        send_ack(p);
+        return;
+    case ZMQ__PIPE_DRAINING:
+        if (!delay) { /* the writer's linger ran out */
+            p->state = ZMQ__PIPE_TERM_ACK_SENT;
+            send_ack(p);
+        }
+        return;
+    case ZMQ__PIPE_TERM_SENT:
+        p->state = ZMQ__PIPE_TERM_BOTH;
+        send_ack(p);
+        return;
+    default:
+        return; /* a hurry-up that crossed our acknowledgement */
+    }
+}
+
+void zmq__pipe_process_term_ack(struct zmq__pipe *p)
+{
+    switch (p->state) {
+    case ZMQ__PIPE_TERM_SENT:
+        /* The peer acknowledged our request; release its side. */
+        send_ack(p);
+        finish(p);
+        return;
+    case ZMQ__PIPE_TERM_ACK_SENT:
+    case ZMQ__PIPE_TERM_BOTH:
+        finish(p);
+        return;
+    default:
+        ZMQ__ASSERT(!"PIPE_TERM_ACK in a state that never asked for it");
+    }
+}
+
+void zmq__pipe_set_hwms(struct zmq__pipe *p, int inhwm, int outhwm)
+{
+    p->hwm = outhwm;
+    p->lwm = compute_lwm(inhwm);
+    struct zmq__command cmd = {0};
+    cmd.args.pipe_hwm.inhwm = outhwm;
+    cmd.args.pipe_hwm.outhwm = inhwm;
+    send_to_peer(p, ZMQ__CMD_PIPE_HWM, &cmd);
+}
+
+void zmq__pipe_process_hwm(struct zmq__pipe *p, int inhwm, int outhwm)
+{
+    p->hwm = outhwm;
+    p->lwm = compute_lwm(inhwm);
+}
+
+uint64_t zmq__pipe_pending(const struct zmq__pipe *p)
+{
+    return p->msgs_written - p->peers_msgs_read;
+}

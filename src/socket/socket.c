@@ -1,0 +1,629 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * socket_base.
+ *
+ * Sends and receives try the type's op first and only block when it
+ * says -EAGAIN: the wait is a wait for commands (a pipe reactivated, the
+ * context stopping), bounded by SNDTIMEO/RCVTIMEO, after which the op is
+ * tried again.  Commands are also taken without waiting at the start of
+ * every call; an empty mailbox costs two atomic loads, so this needs no
+ * throttling.
+ *
+ * Closing hands the socket to the reaper thread, which terminates the
+ * pipes (delivering queued messages first when LINGER allows), arms the
+ * linger timer, keeps processing the socket's commands from its own
+ * poller, and frees the socket once the last pipe is gone.
+ */
+#include "socket/socket.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/ctx.h"
+#include "core/err.h"
+#include "core/pipe.h"
+#include "poll/poller.h"
+#include "socket/types.h"
+#include "transport/transport.h"
+#include "zmq.h"
+
+/* ------------------------------------------------------------------------ */
+/* Locking                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static void lock(struct zmq__socket *s)
+{
+    if (s->ops->thread_safe)
+        pthread_mutex_lock(&s->sync);
+}
+
+static void unlock(struct zmq__socket *s)
+{
+    if (s->ops->thread_safe)
+        pthread_mutex_unlock(&s->sync);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pipe events                                                               */
+/* ------------------------------------------------------------------------ */
+
+static void on_read_activated(void *sink, struct zmq__pipe *p)
+{
+    struct zmq__socket *s = sink;
+    s->ops->read_activated(s, p);
+}
+
+static void on_write_activated(void *sink, struct zmq__pipe *p)
+{
+    struct zmq__socket *s = sink;
+    s->ops->write_activated(s, p);
+}
+
+static void forget_endpoints_of(struct zmq__socket *s, struct zmq__pipe *p)
+{
+    for (size_t i = 0; i < s->nendpoints;) {
+        if (s->endpoints[i].pipe == p) {
+            free(s->endpoints[i].uri);
+            s->endpoints[i] = s->endpoints[--s->nendpoints];
+        } else {
+            i++;
+        }
+    }
+}
+
+static void on_terminated(void *sink, struct zmq__pipe *p)
+{
+    struct zmq__socket *s = sink;
+    for (size_t i = 0; i < s->npipes; i++) {
+        if (s->pipes[i] == p) {
+            s->pipes[i] = s->pipes[--s->npipes];
+            break;
+        }
+    }
+    forget_endpoints_of(s, p);
+    s->ops->pipe_terminated(s, p);
+}
+
+static const struct zmq__pipe_sink_ops socket_sink_ops = {
+    .read_activated = on_read_activated,
+    .write_activated = on_write_activated,
+    .terminated = on_terminated,
+};
+
+void zmq__socket_own_pipe(struct zmq__socket *s, struct zmq__pipe *p)
+{
+    zmq__pipe_attach(p, &s->mailbox, &socket_sink_ops, s);
+}
+
+void zmq__socket_attach_pipe(struct zmq__socket *s, struct zmq__pipe *p)
+{
+    zmq__socket_own_pipe(s, p);
+    if (s->npipes == s->pipe_cap) {
+        size_t cap = s->pipe_cap ? s->pipe_cap * 2 : 8;
+        struct zmq__pipe **v = realloc(s->pipes, cap * sizeof *v);
+        if (v == NULL) {
+            /* Without room to track it the connection cannot be served;
+             * dropping it is the one safe answer. */
+            s->pipe_cap = s->pipe_cap; /* unchanged */
+            zmq__pipe_terminate(p, false);
+            return;
+        }
+        s->pipes = v;
+        s->pipe_cap = cap;
+    }
+    s->pipes[s->npipes++] = p;
+    if (s->closing || s->ops->attach_pipe(s, p) < 0)
+        zmq__pipe_terminate(p, false);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Creation                                                                  */
+/* ------------------------------------------------------------------------ */
+
+struct zmq__socket *zmq__socket_new(struct zmq__ctx *ctx, int type, int *err)
+{
+    const struct zmq__socket_ops *ops;
+    int rc = zmq__socket_type_ops(type, &ops);
+    if (rc < 0) {
+        *err = rc;
+        return NULL;
+    }
+    struct zmq__socket *s = calloc(1, sizeof *s + ops->size);
+    if (s == NULL) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    s->ops = ops;
+    s->obj.ctx = ctx;
+    s->obj.mailbox = &s->mailbox;
+    s->linger_timer = -1;
+    if (ops->thread_safe)
+        pthread_mutex_init(&s->sync, NULL);
+    rc = zmq__mailbox_init(&s->mailbox, ops->thread_safe ? &s->sync : NULL);
+    if (rc < 0)
+        goto fail;
+    zmq__options_init(&s->options, type, ops->thread_safe, ctx->ipv6,
+                      ctx->blocky);
+    if (ops->init != NULL && (rc = ops->init(s)) < 0) {
+        zmq__options_fini(&s->options);
+        zmq__mailbox_fini(&s->mailbox);
+        goto fail;
+    }
+    s->tag = ZMQ__SOCKET_TAG;
+    return s;
+
+fail:
+    if (ops->thread_safe)
+        pthread_mutex_destroy(&s->sync);
+    free(s);
+    *err = rc;
+    return NULL;
+}
+
+static void socket_free(struct zmq__socket *s)
+{
+    struct zmq__ctx *ctx = s->obj.ctx;
+    if (s->ops->fini != NULL)
+        s->ops->fini(s);
+    zmq__options_fini(&s->options);
+    zmq__mailbox_fini(&s->mailbox);
+    if (s->ops->thread_safe)
+        pthread_mutex_destroy(&s->sync);
+    for (size_t i = 0; i < s->nendpoints; i++)
+        free(s->endpoints[i].uri);
+    free(s->endpoints);
+    free(s->pipes);
+    free(s->last_endpoint);
+    s->tag = ZMQ__SOCKET_TAG_DEAD;
+    free(s);
+    zmq__ctx_socket_freed(ctx);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Commands                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Takes the commands waiting, the first one waiting up to timeout_ms.
+ * 0, -ETERM once the context stopped, -EAGAIN when nothing came in time,
+ * -EINTR. */
+static int process_commands(struct zmq__socket *s, int timeout_ms)
+{
+    struct zmq__command cmd;
+    int rc = zmq__mailbox_recv(&s->mailbox, &cmd, timeout_ms);
+    while (rc == 0) {
+        zmq__object_dispatch(&cmd);
+        rc = zmq__mailbox_recv(&s->mailbox, &cmd, 0);
+    }
+    if (s->ctx_terminated)
+        return -ETERM;
+    if (rc == -EAGAIN && timeout_ms == 0)
+        return 0;
+    return rc == -EAGAIN && timeout_ms != 0 ? -EAGAIN : rc;
+}
+
+void zmq__socket_process_stop(struct zmq__socket *s)
+{
+    s->ctx_terminated = true;
+}
+
+void zmq__socket_process_bind(struct zmq__socket *s, struct zmq__pipe *p)
+{
+    zmq__socket_attach_pipe(s, p);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Send and receive                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Milliseconds left until `end` (a zmq__clock_now_ms value), at least 0. */
+static int ms_left(uint64_t end)
+{
+    uint64_t now = zmq__clock_now_ms();
+    if (now >= end)
+        return 0;
+    uint64_t left = end - now;
+    return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* Runs op until it stops saying -EAGAIN, waiting for commands between
+ * tries up to timeout_ms (-1: for ever).  Used by send and recv. */
+static int retry_blocking(struct zmq__socket *s,
+                          int (*op)(struct zmq__socket *, struct zmq__msg *),
+                          struct zmq__msg *msg, int timeout_ms)
+{
+    uint64_t end =
+        timeout_ms > 0 ? zmq__clock_now_ms() + (uint64_t)timeout_ms : 0;
+    for (;;) {
+        int wait = timeout_ms < 0 ? -1 : ms_left(end);
+        if (timeout_ms > 0 && wait == 0)
+            return -EAGAIN;
+        int rc = process_commands(s, wait);
+        if (rc < 0)
+            return rc;
+        rc = op(s, msg);
+        if (rc != -EAGAIN)
+            return rc;
+    }
+}
+
+int zmq__socket_send(struct zmq__socket *s, struct zmq__msg *msg, int flags)
+{
+    lock(s);
+    int rc = s->ctx_terminated ? -ETERM : process_commands(s, 0);
+    if (rc < 0)
+        goto out;
+    uint8_t saved = msg->flags;
+    if (flags & ZMQ_SNDMORE)
+        msg->flags |= ZMQ__MSG_MORE;
+    else
+        msg->flags &= (uint8_t)~ZMQ__MSG_MORE;
+    size_t size = zmq__msg_size(msg);
+
+    rc = s->ops->send(s, msg);
+    if (rc == -EAGAIN && !(flags & ZMQ_DONTWAIT) && s->options.sndtimeo != 0)
+        rc = retry_blocking(s, s->ops->send, msg, s->options.sndtimeo);
+    if (rc < 0)
+        msg->flags = saved;
+    else
+        rc = size > INT_MAX ? INT_MAX : (int)size;
+out:
+    unlock(s);
+    return rc;
+}
+
+int zmq__socket_recv(struct zmq__socket *s, struct zmq__msg *msg, int flags)
+{
+    lock(s);
+    int rc = s->ctx_terminated ? -ETERM : process_commands(s, 0);
+    if (rc < 0)
+        goto out;
+    struct zmq__msg in;
+    zmq__msg_init(&in);
+    rc = s->ops->recv(s, &in);
+    if (rc == -EAGAIN && !(flags & ZMQ_DONTWAIT) && s->options.rcvtimeo != 0)
+        rc = retry_blocking(s, s->ops->recv, &in, s->options.rcvtimeo);
+    if (rc < 0) {
+        zmq__msg_close(&in);
+        goto out;
+    }
+    s->rcvmore = zmq__msg_more(&in);
+    zmq__msg_close(msg);
+    *msg = in;
+    size_t size = zmq__msg_size(msg);
+    rc = size > INT_MAX ? INT_MAX : (int)size;
+out:
+    unlock(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Options                                                                   */
+/* ------------------------------------------------------------------------ */
+
+int zmq__socket_setsockopt(struct zmq__socket *s, int option, const void *val,
+                           size_t len)
+{
+    lock(s);
+    int rc = -EINVAL;
+    if (s->ctx_terminated)
+        rc = -ETERM;
+    else if (val == NULL && len > 0)
+        rc = -EINVAL;
+    else {
+        if (s->ops->setsockopt != NULL)
+            rc = s->ops->setsockopt(s, option, val, len);
+        if (rc == -EINVAL)
+            rc = zmq__options_set(&s->options, option, val, len);
+    }
+    unlock(s);
+    return rc;
+}
+
+static int get_int(int value, void *val, size_t *len)
+{
+    if (*len < sizeof(int))
+        return -EINVAL;
+    memcpy(val, &value, sizeof value);
+    *len = sizeof value;
+    return 0;
+}
+
+int zmq__socket_getsockopt(struct zmq__socket *s, int option, void *val,
+                           size_t *len)
+{
+    lock(s);
+    int rc;
+    if (s->ctx_terminated) {
+        rc = -ETERM;
+        goto out;
+    }
+    switch (option) {
+    case ZMQ_RCVMORE:
+        rc = get_int(s->rcvmore, val, len);
+        goto out;
+    case ZMQ_FD:
+        if (*len < sizeof(zmq_fd_t)) {
+            rc = -EINVAL;
+        } else {
+            zmq_fd_t fd = zmq__mailbox_fd(&s->mailbox);
+            memcpy(val, &fd, sizeof fd);
+            *len = sizeof fd;
+            rc = 0;
+        }
+        goto out;
+    case ZMQ_EVENTS:
+        rc = process_commands(s, 0);
+        if (rc == 0)
+            rc = get_int((s->ops->has_in(s) ? ZMQ_POLLIN : 0) |
+                             (s->ops->has_out(s) ? ZMQ_POLLOUT : 0),
+                         val, len);
+        goto out;
+    case ZMQ_LAST_ENDPOINT: {
+        const char *ep = s->last_endpoint ? s->last_endpoint : "";
+        size_t n = strlen(ep) + 1;
+        if (*len < n) {
+            rc = -EINVAL;
+        } else {
+            memcpy(val, ep, n);
+            *len = n;
+            rc = 0;
+        }
+        goto out;
+    }
+    default:
+        break;
+    }
+    rc = -EINVAL;
+    if (s->ops->getsockopt != NULL)
+        rc = s->ops->getsockopt(s, option, val, len);
+    if (rc == -EINVAL)
+        rc = zmq__options_get(&s->options, option, val, len);
+out:
+    unlock(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Endpoints                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static int remember_endpoint(struct zmq__socket *s, const char *uri, bool bound,
+                             struct zmq__pipe *p)
+{
+    char *copy = strdup(uri);
+    char *last = strdup(uri);
+    if (copy == NULL || last == NULL) {
+        free(copy);
+        free(last);
+        return -ENOMEM;
+    }
+    if (s->nendpoints == s->endpoint_cap) {
+        size_t cap = s->endpoint_cap ? s->endpoint_cap * 2 : 4;
+        struct zmq__socket_endpoint *v = realloc(s->endpoints, cap * sizeof *v);
+        if (v == NULL) {
+            free(copy);
+            free(last);
+            return -ENOMEM;
+        }
+        s->endpoints = v;
+        s->endpoint_cap = cap;
+    }
+    s->endpoints[s->nendpoints++] =
+        (struct zmq__socket_endpoint){.uri = copy, .bound = bound, .pipe = p};
+    free(s->last_endpoint);
+    s->last_endpoint = last;
+    return 0;
+}
+
+/* Common checks of bind/connect/unbind/disconnect. */
+static int resolve(struct zmq__socket *s, const char *uri,
+                   const struct zmq__transport **t, const char **addr)
+{
+    if (s->ctx_terminated)
+        return -ETERM;
+    int rc = zmq__transport_find(uri, t, addr);
+    if (rc < 0)
+        return rc;
+    if ((*t)->compatible != NULL && !(*t)->compatible(s->options.socket_type))
+        return -ENOCOMPATPROTO;
+    return 0;
+}
+
+int zmq__socket_bind(struct zmq__socket *s, const char *uri)
+{
+    lock(s);
+    const struct zmq__transport *t;
+    const char *addr;
+    int rc = resolve(s, uri, &t, &addr);
+    if (rc == 0)
+        rc = process_commands(s, 0);
+    if (rc == 0)
+        rc = t->bind(s, addr);
+    if (rc == 0) {
+        rc = remember_endpoint(s, uri, true, NULL);
+        if (rc < 0)
+            t->unbind(s, addr);
+    }
+    unlock(s);
+    return rc;
+}
+
+/* connect, returning the new connection's pipe end (for PEER). */
+static int do_connect(struct zmq__socket *s, const char *uri,
+                      struct zmq__pipe **pipe)
+{
+    const struct zmq__transport *t;
+    const char *addr;
+    int rc = resolve(s, uri, &t, &addr);
+    if (rc == 0)
+        rc = process_commands(s, 0);
+    if (rc == 0)
+        rc = t->connect(s, addr, pipe);
+    if (rc == 0 && remember_endpoint(s, uri, false, *pipe) < 0) {
+        /* Untracked it could never be disconnected by name: undo. */
+        zmq__pipe_terminate(*pipe, false);
+        rc = -ENOMEM;
+    }
+    return rc;
+}
+
+int zmq__socket_connect(struct zmq__socket *s, const char *uri)
+{
+    lock(s);
+    struct zmq__pipe *pipe;
+    int rc = do_connect(s, uri, &pipe);
+    unlock(s);
+    return rc;
+}
+
+int zmq__socket_unbind(struct zmq__socket *s, const char *uri)
+{
+    lock(s);
+    const struct zmq__transport *t;
+    const char *addr;
+    int rc = resolve(s, uri, &t, &addr);
+    if (rc == 0)
+        rc = t->unbind(s, addr);
+    if (rc == 0) {
+        for (size_t i = 0; i < s->nendpoints; i++) {
+            if (s->endpoints[i].bound &&
+                strcmp(s->endpoints[i].uri, uri) == 0) {
+                free(s->endpoints[i].uri);
+                s->endpoints[i] = s->endpoints[--s->nendpoints];
+                break;
+            }
+        }
+    }
+    unlock(s);
+    return rc;
+}
+
+int zmq__socket_disconnect(struct zmq__socket *s, const char *uri)
+{
+    lock(s);
+    const struct zmq__transport *t;
+    const char *addr;
+    int rc = resolve(s, uri, &t, &addr);
+    if (rc == 0) {
+        rc = -ENOENT;
+        /* Terminating a pipe may drop its records from the array, so
+         * look up afresh after each one. */
+        bool again = true;
+        while (again) {
+            again = false;
+            for (size_t i = 0; i < s->nendpoints; i++) {
+                struct zmq__socket_endpoint *ep = &s->endpoints[i];
+                if (!ep->bound && ep->pipe != NULL &&
+                    strcmp(ep->uri, uri) == 0) {
+                    struct zmq__pipe *p = ep->pipe;
+                    ep->pipe = NULL;
+                    free(ep->uri);
+                    s->endpoints[i] = s->endpoints[--s->nendpoints];
+                    zmq__pipe_terminate(p, s->options.linger != 0);
+                    rc = 0;
+                    again = true;
+                    break;
+                }
+            }
+        }
+    }
+    unlock(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Closing and reaping                                                       */
+/* ------------------------------------------------------------------------ */
+
+int zmq__socket_close(struct zmq__socket *s)
+{
+    lock(s);
+    s->tag = ZMQ__SOCKET_TAG_DEAD;
+    s->closing = true;
+    zmq__ctx_unbind_inproc(s->obj.ctx, NULL, s);
+    unlock(s);
+    zmq__ctx_socket_closed(s->obj.ctx, s);
+    return 0;
+}
+
+/* Reaper thread: frees the socket once its last pipe is gone. */
+static void reap_check(struct zmq__socket *s)
+{
+    if (s->npipes > 0)
+        return;
+    if (s->linger_timer > 0)
+        zmq__poller_cancel_timer(s->reaper_poller, s->linger_timer);
+    zmq__poller_remove(s->reaper_poller, s->reaper_entry);
+    socket_free(s);
+}
+
+static void reap_in(void *arg)
+{
+    struct zmq__socket *s = arg;
+    struct zmq__command cmd;
+    while (zmq__mailbox_recv(&s->mailbox, &cmd, 0) == 0)
+        zmq__object_dispatch(&cmd);
+    reap_check(s);
+}
+
+static void reap_out(void *arg)
+{
+    (void)arg;
+}
+
+static const struct zmq__poller_ops reap_ops = {
+    .in_event = reap_in,
+    .out_event = reap_out,
+};
+
+/* LINGER ran out: the peers stop waiting for what we sent. */
+static void linger_expired(void *arg, int id)
+{
+    (void)id;
+    struct zmq__socket *s = arg;
+    s->linger_timer = -1;
+    for (size_t i = 0; i < s->npipes; i++)
+        zmq__pipe_hurry(s->pipes[i]);
+}
+
+void zmq__socket_start_reaping(struct zmq__socket *s, struct zmq__poller *p)
+{
+    s->reaper_poller = p;
+    int rc;
+    /* Registration fails only without memory; the socket cannot be
+     * finished without it, so wait for memory rather than leak. */
+    while ((rc = zmq__poller_add(p, zmq__mailbox_fd(&s->mailbox), &reap_ops, s,
+                                 &s->reaper_entry)) < 0)
+        zmq__clock_sleep_ms(1);
+    zmq__poller_set_in(p, s->reaper_entry);
+
+    /* Take what came before REAP, then end every pipe.  Terminating may
+     * drop pipes from the array at once (never-bound inproc connects),
+     * so work on a copy. */
+    struct zmq__command cmd;
+    while (zmq__mailbox_recv(&s->mailbox, &cmd, 0) == 0)
+        zmq__object_dispatch(&cmd);
+    bool delay = s->options.linger != 0;
+    size_t n = s->npipes;
+    struct zmq__pipe **pipes = n ? malloc(n * sizeof *pipes) : NULL;
+    if (pipes != NULL) {
+        memcpy(pipes, s->pipes, n * sizeof *pipes);
+        for (size_t i = 0; i < n; i++)
+            zmq__pipe_terminate(pipes[i], delay);
+        free(pipes);
+    } else {
+        /* No memory for the copy: terminate from the back, which stays
+         * valid as entries leave. */
+        for (size_t i = s->npipes; i-- > 0;)
+            if (i < s->npipes)
+                zmq__pipe_terminate(s->pipes[i], delay);
+    }
+    if (s->options.linger > 0 && s->npipes > 0) {
+        rc = zmq__poller_add_timer(p, (uint64_t)s->options.linger,
+                                   linger_expired, s, 0);
+        s->linger_timer = rc > 0 ? rc : -1;
+    }
+    reap_check(s);
+}

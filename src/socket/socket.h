@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * socket_base: everything every socket type shares.  Options, endpoints,
+ * the pipes, blocking send and receive with timeouts, command
+ * processing, closing.  Each socket type is one file filling a const
+ * struct zmq__socket_ops and listed once in socket.c's type table.
+ *
+ * Threading: a classic socket is used by one application thread at a
+ * time and takes no lock.  A thread-safe socket (ops->thread_safe) takes
+ * its mutex `sync` in every public entry point; blocking calls wait in
+ * zmq__mailbox_recv, which releases the mutex while waiting.  After
+ * zmq_close the reaper thread owns the socket.  The type ops are always
+ * called with the socket owned (mutex held where there is one).
+ *
+ * Errors: 0 / a value, or a negative errno.
+ */
+#ifndef ZMQ__SOCKET_H
+#define ZMQ__SOCKET_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/mailbox.h"
+#include "core/msg.h"
+#include "core/object.h"
+#include "core/options.h"
+
+struct zmq__pipe;
+struct zmq__poller;
+struct zmq__poller_entry;
+struct zmq__socket;
+
+#define ZMQ__SOCKET_TAG      0xbaddecafu
+#define ZMQ__SOCKET_TAG_DEAD 0xdeadd0d0u
+
+struct zmq__socket_ops {
+    const char *name; /* ZMTP Socket-Type name */
+    bool thread_safe;
+    size_t size; /* bytes of type-private state at zmq__socket_data */
+
+    /* Optional: set up / tear down the private state. */
+    int (*init)(struct zmq__socket *s);
+    void (*fini)(struct zmq__socket *s);
+
+    /* A new pipe end is attached.  Return a negative errno to refuse it
+     * (the socket then terminates it). */
+    int (*attach_pipe)(struct zmq__socket *s, struct zmq__pipe *p);
+    /* A pipe end is finished; forget it. */
+    void (*pipe_terminated)(struct zmq__socket *s, struct zmq__pipe *p);
+    void (*read_activated)(struct zmq__socket *s, struct zmq__pipe *p);
+    void (*write_activated)(struct zmq__socket *s, struct zmq__pipe *p);
+
+    /* Send takes msg on success (leaving it empty); -EAGAIN when it
+     * cannot now; other errors are final.  Recv fills an unused msg. */
+    int (*send)(struct zmq__socket *s, struct zmq__msg *msg);
+    int (*recv)(struct zmq__socket *s, struct zmq__msg *msg);
+    bool (*has_in)(struct zmq__socket *s);
+    bool (*has_out)(struct zmq__socket *s);
+
+    /* Optional: type-specific options; -EINVAL when not handled. */
+    int (*setsockopt)(struct zmq__socket *s, int option, const void *val,
+                      size_t len);
+    int (*getsockopt)(struct zmq__socket *s, int option, void *val,
+                      size_t *len);
+};
+
+/* An endpoint the socket bound or connected, for unbind/disconnect. */
+struct zmq__socket_endpoint {
+    char *uri;
+    bool bound;
+    struct zmq__pipe *pipe; /* connect: the pipe it made (inproc) */
+};
+
+struct zmq__socket {
+    uint32_t tag; /* ZMQ__SOCKET_TAG while open */
+    struct zmq__object obj;
+    const struct zmq__socket_ops *ops;
+    struct zmq__options options;
+    struct zmq__mailbox mailbox;
+    pthread_mutex_t sync; /* thread-safe types only */
+
+    /* All attached pipe ends. */
+    struct zmq__pipe **pipes;
+    size_t npipes, pipe_cap;
+
+    struct zmq__socket_endpoint *endpoints;
+    size_t nendpoints, endpoint_cap;
+    char *last_endpoint;
+
+    bool ctx_terminated; /* got STOP: calls end with ETERM */
+    bool closing;        /* closed by the application */
+    bool rcvmore;        /* the last message received had MORE */
+
+    /* Reaping (reaper thread only). */
+    struct zmq__poller *reaper_poller;
+    struct zmq__poller_entry *reaper_entry;
+    int linger_timer;
+
+    /* Type-private state follows, aligned. */
+    _Alignas(16) unsigned char data[];
+};
+
+static inline void *zmq__socket_data(struct zmq__socket *s)
+{
+    return s->data;
+}
+
+/* Creates a socket of `type` in ctx (called by the context with its lock
+ * held).  NULL with *err (-EINVAL for an unknown type, -ENOMEM, ...). */
+struct zmq__socket *zmq__socket_new(struct zmq__ctx *ctx, int type, int *err);
+
+static inline bool zmq__socket_check(const struct zmq__socket *s)
+{
+    return s != NULL && s->tag == ZMQ__SOCKET_TAG;
+}
+
+/* Public entry points (zmq.c).  Each locks a thread-safe socket. */
+int zmq__socket_close(struct zmq__socket *s);
+int zmq__socket_setsockopt(struct zmq__socket *s, int option, const void *val,
+                           size_t len);
+int zmq__socket_getsockopt(struct zmq__socket *s, int option, void *val,
+                           size_t *len);
+int zmq__socket_bind(struct zmq__socket *s, const char *uri);
+int zmq__socket_connect(struct zmq__socket *s, const char *uri);
+int zmq__socket_unbind(struct zmq__socket *s, const char *uri);
+int zmq__socket_disconnect(struct zmq__socket *s, const char *uri);
+/* flags: ZMQ_DONTWAIT, ZMQ_SNDMORE.  Returns the message size. */
+int zmq__socket_send(struct zmq__socket *s, struct zmq__msg *msg, int flags);
+/* Fills msg (closing what it held) only on success; returns its size. */
+int zmq__socket_recv(struct zmq__socket *s, struct zmq__msg *msg, int flags);
+
+/* Makes s the owner of a pipe end: commands to it come to s's mailbox
+ * and its events go to s.  Done before the far end may send anything. */
+void zmq__socket_own_pipe(struct zmq__socket *s, struct zmq__pipe *p);
+
+/* Attaches a pipe end made for this socket (connect, bind pick-up, BIND
+ * command): sets its owner and hands it to the type. */
+void zmq__socket_attach_pipe(struct zmq__socket *s, struct zmq__pipe *p);
+
+/* Command handlers (zmq__object_dispatch). */
+void zmq__socket_process_stop(struct zmq__socket *s);
+void zmq__socket_process_bind(struct zmq__socket *s, struct zmq__pipe *p);
+
+/* Reaper: takes over a closed socket; registers its mailbox with the
+ * reaper's poller and starts terminating its pipes. */
+void zmq__socket_start_reaping(struct zmq__socket *s, struct zmq__poller *p);
+
+#endif

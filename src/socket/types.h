@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * The socket type table and the routing helpers the types embed.
+ *
+ * Threading: as socket.h (everything runs with the socket owned).
+ */
+#ifndef ZMQ__SOCKET_TYPES_H
+#define ZMQ__SOCKET_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/msg.h"
+
+struct zmq__pipe;
+struct zmq__socket_ops;
+
+/* The ops of socket type `type`.  -EINVAL for a number that is no socket
+ * type, -ENOTSUP for a type this build does not have yet. */
+int zmq__socket_type_ops(int type, const struct zmq__socket_ops **ops);
+
+/* The ops tables, one per type file. */
+extern const struct zmq__socket_ops zmq__socket_pair_ops;
+extern const struct zmq__socket_ops zmq__socket_push_ops;
+extern const struct zmq__socket_ops zmq__socket_pull_ops;
+
+/*
+ * A set of pipes split into an active part (pipes[0..active)) and an
+ * inactive rest.  Fair queuing reads the active pipes in turn; load
+ * balancing writes to them in turn.  Both keep a multipart message on one
+ * pipe.  A pipe's position is kept in its `index` field.
+ */
+struct zmq__pipe_set {
+    struct zmq__pipe **pipes;
+    size_t n, cap;
+    size_t active;
+    size_t current;
+    bool more;     /* in the middle of a multipart message */
+    bool dropping; /* lb: dropping the rest of a message */
+};
+
+void zmq__pipe_set_fini(struct zmq__pipe_set *set);
+/* Adds an active pipe.  -ENOMEM. */
+int zmq__pipe_set_add(struct zmq__pipe_set *set, struct zmq__pipe *p);
+void zmq__pipe_set_remove(struct zmq__pipe_set *set, struct zmq__pipe *p);
+void zmq__pipe_set_activate(struct zmq__pipe_set *set, struct zmq__pipe *p);
+
+/* Fair queue: the next message from the active pipes.  -EAGAIN. */
+int zmq__fq_recv(struct zmq__pipe_set *set, struct zmq__msg *msg,
+                 struct zmq__pipe **from);
+bool zmq__fq_has_in(struct zmq__pipe_set *set);
+
+/* Load balancer: writes msg to the next active pipe.  -EAGAIN. */
+int zmq__lb_send(struct zmq__pipe_set *set, struct zmq__msg *msg);
+bool zmq__lb_has_out(struct zmq__pipe_set *set);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * The transport registry: one const table per scheme, listed once in
+ * transport.c.  Core code never compares scheme strings itself; it asks
+ * zmq__transport_find.
+ *
+ * Threading: the functions run in the calling socket's context (its
+ * thread, its mutex held for thread-safe sockets).
+ */
+#ifndef ZMQ__TRANSPORT_H
+#define ZMQ__TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct zmq__pipe;
+struct zmq__socket;
+
+struct zmq__transport {
+    const char *scheme;
+    /* Optional: false when the socket type cannot use this transport
+     * (ENOCOMPATPROTO). */
+    bool (*compatible)(int socket_type);
+    /* addr is the part after "scheme://".  bind returns 0 or a negative
+     * errno (-EADDRINUSE, -EINVAL for a malformed address, ...). */
+    int (*bind)(struct zmq__socket *s, const char *addr);
+    /* connect attaches the new connection's pipe end to s and returns it
+     * in *pipe (so callers can name it: zmq_connect_peer). */
+    int (*connect)(struct zmq__socket *s, const char *addr,
+                   struct zmq__pipe **pipe);
+    /* Removes a binding; -ENOENT when there is none. */
+    int (*unbind)(struct zmq__socket *s, const char *addr);
+};
+
+/* The transport for a "scheme://address" endpoint, with *addr set to the
+ * address part.  -EINVAL for a malformed endpoint, -EPROTONOSUPPORT for
+ * an unknown scheme. */
+int zmq__transport_find(const char *uri, const struct zmq__transport **t,
+                        const char **addr);
+
+/* The tables, one per transport file. */
+extern const struct zmq__transport zmq__transport_inproc;
+
+#endif

@@ -9,8 +9,10 @@
  * documented way and then fail with ENOTSUP (see not_built below).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "zmq.h"
 
@@ -23,6 +25,7 @@
 #include "core/timers.h"
 #include "core/z85.h"
 #include "mechanism/curve_keys.h"
+#include "poll/socket_poll.h"
 #include "socket/socket.h"
 
 /* Sets errno from a negative error code and returns -1. */
@@ -685,20 +688,25 @@ int zmq_disconnect(void *s_, const char *addr_)
 
 uint32_t zmq_connect_peer(void *s_, const char *addr_)
 {
-    if (socket_of(s_) == NULL)
-        errno = ENOTSOCK;
+    struct zmq__socket *s = socket_of(s_);
+    int64_t rc;
+    if (s == NULL)
+        rc = -ENOTSOCK;
     else if (addr_ == NULL)
-        errno = EINVAL;
+        rc = -EINVAL;
     else
-        errno = ENOTSUP;
-    return 0;
+        rc = zmq__socket_connect_peer(s, addr_);
+    if (rc < 0) {
+        errno = (int)-rc;
+        return 0;
+    }
+    return (uint32_t)rc;
 }
 
 int zmq_disconnect_peer(void *s_, uint32_t routing_id_)
 {
-    (void)routing_id_;
     CHECK_SOCKET(s_);
-    return not_built();
+    return result(zmq__socket_disconnect_peer(s_, routing_id_));
 }
 
 int zmq_msg_send(zmq_msg_t *msg_, void *s_, int flags_)
@@ -779,22 +787,57 @@ int zmq_recv(void *s_, void *buf_, size_t len_, int flags_)
     return result(rc);
 }
 
+/* Sends each buffer as one part, with the caller's flags; the last part
+ * never carries ZMQ_SNDMORE.  Returns the last part's size. */
 int zmq_sendiov(void *s_, struct iovec *iov_, size_t count_, int flags_)
 {
-    (void)flags_;
     CHECK_SOCKET(s_);
-    if (iov_ == NULL && count_ > 0)
+    if (iov_ == NULL || count_ == 0)
         return fail(-EINVAL);
-    return not_built();
+    int rc = 0;
+    for (size_t i = 0; i < count_; i++) {
+        if (i == count_ - 1)
+            flags_ &= ~ZMQ_SNDMORE;
+        rc = zmq_send(s_, iov_[i].iov_base, iov_[i].iov_len, flags_);
+        if (rc < 0)
+            return -1;
+    }
+    return rc;
 }
 
+/* Receives up to *count_ parts of one message into buffers it
+ * allocates with malloc (the caller frees them).  *count_ becomes the
+ * number of parts received, which is also returned. */
 int zmq_recviov(void *s_, struct iovec *iov_, size_t *count_, int flags_)
 {
-    (void)flags_;
     CHECK_SOCKET(s_);
-    if (count_ == NULL || (iov_ == NULL && *count_ > 0))
+    if (count_ == NULL || *count_ == 0 || iov_ == NULL)
         return fail(-EINVAL);
-    return not_built();
+    size_t max = *count_;
+    *count_ = 0;
+    bool more = true;
+    while (more && *count_ < max) {
+        struct zmq__msg m;
+        zmq__msg_init(&m);
+        int rc = zmq__socket_recv(s_, &m, flags_);
+        if (rc < 0) {
+            zmq__msg_close(&m);
+            return fail(rc);
+        }
+        size_t size = zmq__msg_size(&m);
+        void *buf = malloc(size > 0 ? size : 1);
+        if (buf == NULL) {
+            zmq__msg_close(&m);
+            return fail(-ENOMEM);
+        }
+        memcpy(buf, zmq__msg_data(&m), size);
+        more = zmq__msg_more(&m);
+        zmq__msg_close(&m);
+        iov_[*count_].iov_base = buf;
+        iov_[*count_].iov_len = size;
+        (*count_)++;
+    }
+    return (int)*count_;
 }
 
 /* join and leave share their checks. */
@@ -853,19 +896,21 @@ int zmq_socket_get_peer_state(void *socket, const void *routing_id,
 
 int zmq_poll(zmq_pollitem_t *items_, int nitems_, long timeout_)
 {
-    (void)timeout_;
     if (nitems_ < 0)
         return fail(-EINVAL);
     if (items_ == NULL && nitems_ > 0)
         return fail(-EFAULT);
-    return not_built();
+    return result(zmq__poll(items_, nitems_, timeout_, NULL));
 }
 
 int zmq_ppoll(zmq_pollitem_t *items_, int nitems_, long timeout_,
               const sigset_t *sigmask_)
 {
-    (void)sigmask_;
-    return zmq_poll(items_, nitems_, timeout_);
+    if (nitems_ < 0)
+        return fail(-EINVAL);
+    if (items_ == NULL && nitems_ > 0)
+        return fail(-EFAULT);
+    return result(zmq__poll(items_, nitems_, timeout_, sigmask_));
 }
 
 int zmq_proxy(void *frontend_, void *backend_, void *capture_)
@@ -889,72 +934,84 @@ int zmq_device(int type_, void *frontend_, void *backend_)
     return zmq_proxy(frontend_, backend_, NULL);
 }
 
-void *zmq_poller_new(void)
+/* ------------------------------------------------------------------------ */
+/* The poller                                                                */
+/* ------------------------------------------------------------------------ */
+
+static struct zmq__socket_poller *poller_of(void *poller)
 {
-    return fail_null(-ENOTSUP);
+    return zmq__socket_poller_check(poller) ? poller : NULL;
 }
 
 #define CHECK_POLLER(p)                                                        \
     do {                                                                       \
-        if ((p) == NULL)                                                       \
+        if (poller_of(p) == NULL)                                              \
             return fail(-EFAULT);                                              \
     } while (0)
+
+void *zmq_poller_new(void)
+{
+    void *p = zmq__socket_poller_new();
+    return p != NULL ? p : fail_null(-ENOMEM);
+}
 
 int zmq_poller_destroy(void **poller_p)
 {
     if (poller_p == NULL)
         return fail(-EFAULT);
     CHECK_POLLER(*poller_p);
-    return not_built();
+    zmq__socket_poller_free(*poller_p);
+    *poller_p = NULL;
+    return 0;
 }
 
 int zmq_poller_size(void *poller)
 {
     CHECK_POLLER(poller);
-    return not_built();
+    return zmq__socket_poller_size(poller);
 }
 
 int zmq_poller_add(void *poller, void *socket, void *user_data, short events)
 {
-    (void)user_data;
-    (void)events;
     CHECK_POLLER(poller);
-    CHECK_SOCKET(socket);
-    return not_built();
+    if (socket_of(socket) == NULL)
+        return fail(-ENOTSOCK);
+    return result(
+        zmq__socket_poller_add(poller, socket, -1, user_data, events));
 }
 
 int zmq_poller_modify(void *poller, void *socket, short events)
 {
-    (void)events;
     CHECK_POLLER(poller);
-    CHECK_SOCKET(socket);
-    return not_built();
+    if (socket_of(socket) == NULL)
+        return fail(-ENOTSOCK);
+    return result(zmq__socket_poller_modify(poller, socket, -1, events));
 }
 
 int zmq_poller_remove(void *poller, void *socket)
 {
     CHECK_POLLER(poller);
-    CHECK_SOCKET(socket);
-    return not_built();
+    if (socket_of(socket) == NULL)
+        return fail(-ENOTSOCK);
+    return result(zmq__socket_poller_remove(poller, socket, -1));
 }
 
 int zmq_poller_wait(void *poller, zmq_poller_event_t *event, long timeout)
 {
-    (void)timeout;
     CHECK_POLLER(poller);
     if (event == NULL)
         return fail(-EFAULT);
-    return not_built();
+    int rc = zmq__socket_poller_wait(poller, event, 1, timeout);
+    return rc < 0 ? fail(rc) : 0;
 }
 
 int zmq_poller_wait_all(void *poller, zmq_poller_event_t *events, int n_events,
                         long timeout)
 {
-    (void)timeout;
     CHECK_POLLER(poller);
     if (events == NULL || n_events < 0)
         return fail(-EINVAL);
-    return not_built();
+    return result(zmq__socket_poller_wait(poller, events, n_events, timeout));
 }
 
 int zmq_poller_fd(void *poller, zmq_fd_t *fd)
@@ -962,26 +1019,23 @@ int zmq_poller_fd(void *poller, zmq_fd_t *fd)
     CHECK_POLLER(poller);
     if (fd == NULL)
         return fail(-EINVAL);
-    return not_built();
+    return result(zmq__socket_poller_fd(poller, fd));
 }
 
 int zmq_poller_add_fd(void *poller, zmq_fd_t fd, void *user_data, short events)
 {
-    (void)user_data;
-    (void)events;
     CHECK_POLLER(poller);
     if (fd < 0)
         return fail(-EBADF);
-    return not_built();
+    return result(zmq__socket_poller_add(poller, NULL, fd, user_data, events));
 }
 
 int zmq_poller_modify_fd(void *poller, zmq_fd_t fd, short events)
 {
-    (void)events;
     CHECK_POLLER(poller);
     if (fd < 0)
         return fail(-EBADF);
-    return not_built();
+    return result(zmq__socket_poller_modify(poller, NULL, fd, events));
 }
 
 int zmq_poller_remove_fd(void *poller, zmq_fd_t fd)
@@ -989,5 +1043,5 @@ int zmq_poller_remove_fd(void *poller, zmq_fd_t fd)
     CHECK_POLLER(poller);
     if (fd < 0)
         return fail(-EBADF);
-    return not_built();
+    return result(zmq__socket_poller_remove(poller, NULL, fd));
 }

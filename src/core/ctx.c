@@ -24,6 +24,7 @@
 #include "core/err.h"
 #include "core/io_thread.h"
 #include "core/pipe.h"
+#include "core/thread.h"
 #include "socket/socket.h"
 #include "zmq.h"
 
@@ -65,6 +66,15 @@ struct zmq__ctx *zmq__ctx_new(int *err)
     return ctx;
 }
 
+/* Applies the context's scheduling options to a new background thread. */
+static void schedule(struct zmq__ctx *ctx, struct zmq__io_thread *t)
+{
+    zmq__thread_schedule(t->thread, ctx->thread_sched_policy,
+                         ctx->thread_priority,
+                         ctx->affinity_set ? ctx->affinity_cpus : NULL,
+                         sizeof ctx->affinity_cpus * 8);
+}
+
 /* Starts the I/O threads and the reaper (lock held). */
 static int start_threads(struct zmq__ctx *ctx)
 {
@@ -77,6 +87,7 @@ static int start_threads(struct zmq__ctx *ctx)
     ctx->reaper = zmq__io_thread_start(ctx, name, &err);
     if (ctx->reaper == NULL)
         return err;
+    schedule(ctx, ctx->reaper);
     ctx->io = calloc((size_t)ctx->io_threads + 1, sizeof *ctx->io);
     if (ctx->io == NULL) {
         zmq__io_thread_stop(ctx->reaper);
@@ -95,6 +106,7 @@ static int start_threads(struct zmq__ctx *ctx)
             ctx->reaper = NULL;
             return err;
         }
+        schedule(ctx, ctx->io[i]);
         ctx->nio = i + 1;
     }
     ctx->started = true;

@@ -83,11 +83,10 @@ struct zmq__pipe {
      * after it attached the peer end. */
     atomic_bool peer_pending;
 
-    /* For the sink's use: routing id (SERVER/PEER), index in the sink's
-     * pipe arrays, and a link for the context's pending list. */
+    /* For the sink's use: routing id (SERVER/PEER) and the pipe's
+     * positions in up to two of the sink's pipe sets (see types.h). */
     uint32_t routing_id;
-    size_t index;
-    void *sink_data;
+    size_t index[2];
 };
 
 /* Creates two connected ends.  ends[0] writes to ends[1] with high-water

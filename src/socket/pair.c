@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
  * PAIR (RFC 31): exactly one peer, both directions, multipart allowed.  A
- * second connection while one is attached is refused.
+ * second connection while one is attached is refused.  CHANNEL is the
+ * thread-safe, single-part PAIR.
  */
 #include <errno.h>
 
@@ -80,6 +81,43 @@ const struct zmq__socket_ops zmq__socket_pair_ops = {
     .write_activated = pair_activated,
     .send = pair_send,
     .recv = pair_recv,
+    .has_in = pair_has_in,
+    .has_out = pair_has_out,
+};
+
+static int channel_send(struct zmq__socket *s, struct zmq__msg *msg)
+{
+    return zmq__msg_more(msg) ? -EINVAL : pair_send(s, msg);
+}
+
+static int channel_recv(struct zmq__socket *s, struct zmq__msg *msg)
+{
+    for (;;) {
+        int rc = pair_recv(s, msg);
+        if (rc < 0 || !zmq__msg_more(msg))
+            return rc;
+        /* A multipart message: drop it whole (single-part socket). */
+        while (zmq__msg_more(msg)) {
+            zmq__msg_close(msg);
+            zmq__msg_init(msg);
+            if (pair_recv(s, msg) < 0)
+                break;
+        }
+        zmq__msg_close(msg);
+        zmq__msg_init(msg);
+    }
+}
+
+const struct zmq__socket_ops zmq__socket_channel_ops = {
+    .name = "CHANNEL",
+    .thread_safe = true,
+    .size = sizeof(struct pair),
+    .attach_pipe = pair_attach,
+    .pipe_terminated = pair_terminated,
+    .read_activated = pair_activated,
+    .write_activated = pair_activated,
+    .send = channel_send,
+    .recv = channel_recv,
     .has_in = pair_has_in,
     .has_out = pair_has_out,
 };

@@ -13,13 +13,15 @@
 #include "core/pipe.h"
 #include "socket/types.h"
 
+#define POS(set, p) ((p)->index[(set)->slot])
+
 static void swap(struct zmq__pipe_set *set, size_t a, size_t b)
 {
     struct zmq__pipe *pa = set->pipes[a], *pb = set->pipes[b];
     set->pipes[a] = pb;
-    pb->index = a;
+    POS(set, pb) = a;
     set->pipes[b] = pa;
-    pa->index = b;
+    POS(set, pa) = b;
 }
 
 static void deactivate_at(struct zmq__pipe_set *set, size_t i)
@@ -46,14 +48,14 @@ int zmq__pipe_set_add(struct zmq__pipe_set *set, struct zmq__pipe *p)
         set->cap = cap;
     }
     set->pipes[set->n] = p;
-    p->index = set->n++;
-    swap(set, p->index, set->active++);
+    POS(set, p) = set->n++;
+    swap(set, POS(set, p), set->active++);
     return 0;
 }
 
 void zmq__pipe_set_remove(struct zmq__pipe_set *set, struct zmq__pipe *p)
 {
-    size_t i = p->index;
+    size_t i = POS(set, p);
     if (i >= set->n || set->pipes[i] != p)
         return;
     if (i < set->active) {
@@ -61,7 +63,7 @@ void zmq__pipe_set_remove(struct zmq__pipe_set *set, struct zmq__pipe *p)
         if (i == set->current)
             set->more = false;
         deactivate_at(set, i);
-        i = p->index;
+        i = POS(set, p);
     }
     swap(set, i, set->n - 1);
     set->n--;
@@ -69,9 +71,9 @@ void zmq__pipe_set_remove(struct zmq__pipe_set *set, struct zmq__pipe *p)
 
 void zmq__pipe_set_activate(struct zmq__pipe_set *set, struct zmq__pipe *p)
 {
-    if (p->index < set->n && set->pipes[p->index] == p &&
-        p->index >= set->active)
-        swap(set, p->index, set->active++);
+    size_t i = POS(set, p);
+    if (i < set->n && set->pipes[i] == p && i >= set->active)
+        swap(set, i, set->active++);
 }
 
 int zmq__fq_recv(struct zmq__pipe_set *set, struct zmq__msg *msg,
@@ -91,6 +93,28 @@ int zmq__fq_recv(struct zmq__pipe_set *set, struct zmq__msg *msg,
         deactivate_at(set, set->current);
     }
     return -EAGAIN;
+}
+
+int zmq__fq_recv_single(struct zmq__pipe_set *set, struct zmq__msg *msg,
+                        struct zmq__pipe **from)
+{
+    for (;;) {
+        int rc = zmq__fq_recv(set, msg, from);
+        if (rc < 0 || !zmq__msg_more(msg))
+            return rc;
+        /* Whole messages travel together, so the rest of this one is in
+         * the same pipe already: drop every part of it. */
+        struct zmq__pipe *p = *from;
+        while (zmq__msg_more(msg)) {
+            zmq__msg_close(msg);
+            zmq__msg_init(msg);
+            if (zmq__pipe_read(p, msg) < 0)
+                break;
+        }
+        set->more = false;
+        zmq__msg_close(msg);
+        zmq__msg_init(msg);
+    }
 }
 
 bool zmq__fq_has_in(struct zmq__pipe_set *set)
@@ -153,4 +177,42 @@ bool zmq__lb_has_out(struct zmq__pipe_set *set)
         deactivate_at(set, set->current);
     }
     return false;
+}
+
+int zmq__msg_queue_push(struct zmq__msg_queue *q, struct zmq__msg *msg)
+{
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 4;
+        struct zmq__msg *v = malloc(cap * sizeof *v);
+        if (v == NULL)
+            return -ENOMEM;
+        for (size_t i = 0; i < q->n; i++)
+            v[i] = q->items[(q->head + i) % q->cap];
+        free(q->items);
+        q->items = v;
+        q->head = 0;
+        q->cap = cap;
+    }
+    q->items[(q->head + q->n++) % q->cap] = *msg;
+    zmq__msg_init(msg);
+    return 0;
+}
+
+bool zmq__msg_queue_pop(struct zmq__msg_queue *q, struct zmq__msg *msg)
+{
+    if (q->n == 0)
+        return false;
+    *msg = q->items[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->n--;
+    return true;
+}
+
+void zmq__msg_queue_fini(struct zmq__msg_queue *q)
+{
+    struct zmq__msg m;
+    while (zmq__msg_queue_pop(q, &m))
+        zmq__msg_close(&m);
+    free(q->items);
+    q->items = NULL;
 }

@@ -24,6 +24,7 @@
 #include "core/ctx.h"
 #include "core/err.h"
 #include "core/pipe.h"
+#include "core/random.h"
 #include "poll/poller.h"
 #include "socket/types.h"
 #include "transport/transport.h"
@@ -476,6 +477,82 @@ int zmq__socket_connect(struct zmq__socket *s, const char *uri)
     int rc = do_connect(s, uri, &pipe);
     unlock(s);
     return rc;
+}
+
+int64_t zmq__socket_connect_peer(struct zmq__socket *s, const char *uri)
+{
+    lock(s);
+    int64_t rc;
+    struct zmq__pipe *pipe;
+    if (s->options.socket_type != ZMQ_PEER)
+        rc = -ENOTSUP;
+    else if (s->options.immediate == 1)
+        rc = -EFAULT; /* no pipe, so no id, until the handshake is done */
+    else if ((rc = do_connect(s, uri, &pipe)) == 0)
+        /* The pipe was attached, and its id assigned, inside do_connect
+         * with our mutex held: nobody else can have taken this id. */
+        rc = pipe->routing_id;
+    unlock(s);
+    return rc;
+}
+
+int zmq__socket_disconnect_peer(struct zmq__socket *s, uint32_t id)
+{
+    lock(s);
+    int rc;
+    if (s->options.socket_type != ZMQ_PEER) {
+        rc = -ENOTSUP;
+    } else if (s->ctx_terminated) {
+        rc = -ETERM;
+    } else {
+        process_commands(s, 0);
+        struct zmq__pipe *p = zmq__socket_server_find(s, id);
+        if (p == NULL) {
+            rc = -EHOSTUNREACH;
+        } else {
+            forget_endpoints_of(s, p);
+            zmq__pipe_terminate(p, s->options.linger != 0);
+            rc = 0;
+        }
+    }
+    unlock(s);
+    return rc;
+}
+
+void zmq__socket_send_hello(struct zmq__socket *s, struct zmq__pipe *p)
+{
+    const struct zmq__options_str *hello = &s->options.hello_msg;
+    if (!s->options.can_send_hello_msg || hello->size == 0)
+        return;
+    struct zmq__msg m;
+    if (zmq__msg_init_buffer(&m, hello->data, hello->size) < 0)
+        return; /* out of memory: the greeting is best effort */
+    if (zmq__pipe_write(p, &m) == 0)
+        zmq__pipe_flush(p);
+    else
+        zmq__msg_close(&m);
+}
+
+void zmq__socket_queue_disconnect_msg(struct zmq__socket *s,
+                                      struct zmq__msg_queue *q,
+                                      struct zmq__pipe *p)
+{
+    const struct zmq__options_str *notice = &s->options.disconnect_msg;
+    /* Only when the peer went away, not when we ended the connection. */
+    if (!s->options.can_recv_disconnect_msg || notice->size == 0 ||
+        s->closing || p->state != ZMQ__PIPE_TERM_ACK_SENT)
+        return;
+    struct zmq__msg m;
+    if (zmq__msg_init_buffer(&m, notice->data, notice->size) < 0)
+        return;
+    m.routing_id = p->routing_id;
+    if (zmq__msg_queue_push(q, &m) < 0)
+        zmq__msg_close(&m);
+}
+
+uint32_t zmq__socket_random_u32(void)
+{
+    return zmq__random_u32();
 }
 
 int zmq__socket_unbind(struct zmq__socket *s, const char *uri)

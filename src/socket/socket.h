@@ -139,6 +139,30 @@ void zmq__socket_own_pipe(struct zmq__socket *s, struct zmq__pipe *p);
  * command): sets its owner and hands it to the type. */
 void zmq__socket_attach_pipe(struct zmq__socket *s, struct zmq__pipe *p);
 
+/* PEER: connects like zmq__socket_connect and returns the routing id of
+ * the connection this call created (> 0), or a negative errno: -ENOTSUP
+ * for other types, -EFAULT with ZMQ_IMMEDIATE set. */
+int64_t zmq__socket_connect_peer(struct zmq__socket *s, const char *uri);
+
+/* PEER: closes the connection with this routing id.  -EHOSTUNREACH for an
+ * unknown id, -ENOTSUP for other types. */
+int zmq__socket_disconnect_peer(struct zmq__socket *s, uint32_t id);
+
+/* Helpers for the types. */
+/* Sends ZMQ_HELLO_MSG (when set and the type allows it) on a new pipe. */
+void zmq__socket_send_hello(struct zmq__socket *s, struct zmq__pipe *p);
+/* Queues ZMQ_DISCONNECT_MSG (when set and the type allows it) for local
+ * delivery, carrying the routing id of the connection that the peer
+ * ended. */
+struct zmq__msg_queue;
+void zmq__socket_queue_disconnect_msg(struct zmq__socket *s,
+                                      struct zmq__msg_queue *q,
+                                      struct zmq__pipe *p);
+/* A random starting point for id counters. */
+uint32_t zmq__socket_random_u32(void);
+/* SERVER/PEER: the pipe with this routing id, or NULL. */
+struct zmq__pipe *zmq__socket_server_find(struct zmq__socket *s, uint32_t id);
+
 /* Command handlers (zmq__object_dispatch). */
 void zmq__socket_process_stop(struct zmq__socket *s);
 void zmq__socket_process_bind(struct zmq__socket *s, struct zmq__pipe *p);

@@ -23,6 +23,12 @@ int zmq__socket_type_ops(int type, const struct zmq__socket_ops **ops);
 extern const struct zmq__socket_ops zmq__socket_pair_ops;
 extern const struct zmq__socket_ops zmq__socket_push_ops;
 extern const struct zmq__socket_ops zmq__socket_pull_ops;
+extern const struct zmq__socket_ops zmq__socket_server_ops;
+extern const struct zmq__socket_ops zmq__socket_peer_ops;
+extern const struct zmq__socket_ops zmq__socket_client_ops;
+extern const struct zmq__socket_ops zmq__socket_gather_ops;
+extern const struct zmq__socket_ops zmq__socket_scatter_ops;
+extern const struct zmq__socket_ops zmq__socket_channel_ops;
 
 /*
  * A set of pipes split into an active part (pipes[0..active)) and an
@@ -37,6 +43,7 @@ struct zmq__pipe_set {
     size_t current;
     bool more;     /* in the middle of a multipart message */
     bool dropping; /* lb: dropping the rest of a message */
+    unsigned slot; /* which pipe->index[] this set uses: 0 or 1 */
 };
 
 void zmq__pipe_set_fini(struct zmq__pipe_set *set);
@@ -50,8 +57,26 @@ int zmq__fq_recv(struct zmq__pipe_set *set, struct zmq__msg *msg,
                  struct zmq__pipe **from);
 bool zmq__fq_has_in(struct zmq__pipe_set *set);
 
+/* Fair queue for single-part sockets (RFC 48/51): messages of several
+ * parts are read and dropped whole; only single-part ones come out. */
+int zmq__fq_recv_single(struct zmq__pipe_set *set, struct zmq__msg *msg,
+                        struct zmq__pipe **from);
+
 /* Load balancer: writes msg to the next active pipe.  -EAGAIN. */
 int zmq__lb_send(struct zmq__pipe_set *set, struct zmq__msg *msg);
 bool zmq__lb_has_out(struct zmq__pipe_set *set);
+
+/* A FIFO of messages a socket makes itself (DISCONNECT_MSG notices). */
+struct zmq__msg_queue {
+    struct zmq__msg *items;
+    size_t head, n, cap;
+};
+
+/* Appends msg (taken).  -ENOMEM (msg untouched). */
+int zmq__msg_queue_push(struct zmq__msg_queue *q, struct zmq__msg *msg);
+/* Takes the oldest into msg; false when empty. */
+bool zmq__msg_queue_pop(struct zmq__msg_queue *q, struct zmq__msg *msg);
+/* Closes what is left and frees the queue. */
+void zmq__msg_queue_fini(struct zmq__msg_queue *q);
 
 #endif

@@ -89,7 +89,8 @@ static int server_send(struct zmq__socket *s, struct zmq__msg *msg)
     if (zmq__msg_more(msg))
         return -EINVAL;
     struct zmq__pipe *p = zmq__idmap_find(&server_of(s)->ids, msg->routing_id);
-    if (p == NULL)
+    /* A connection being closed is as unreachable as one that is gone. */
+    if (p == NULL || p->state != ZMQ__PIPE_ACTIVE)
         return -EHOSTUNREACH;
     uint32_t id = msg->routing_id;
     msg->routing_id = 0; /* the peer never sees our id for it */

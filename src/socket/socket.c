@@ -193,15 +193,16 @@ static int process_commands(struct zmq__socket *s, int timeout_ms)
 {
     struct zmq__command cmd;
     int rc = zmq__mailbox_recv(&s->mailbox, &cmd, timeout_ms);
+    bool took = rc == 0;
     while (rc == 0) {
         zmq__object_dispatch(&cmd);
         rc = zmq__mailbox_recv(&s->mailbox, &cmd, 0);
     }
     if (s->ctx_terminated)
         return -ETERM;
-    if (rc == -EAGAIN && timeout_ms == 0)
+    if (took || (rc == -EAGAIN && timeout_ms == 0))
         return 0;
-    return rc == -EAGAIN && timeout_ms != 0 ? -EAGAIN : rc;
+    return rc; /* -EAGAIN: nothing came in time; -EINTR */
 }
 
 void zmq__socket_process_stop(struct zmq__socket *s)
@@ -507,7 +508,7 @@ int zmq__socket_disconnect_peer(struct zmq__socket *s, uint32_t id)
     } else {
         process_commands(s, 0);
         struct zmq__pipe *p = zmq__socket_server_find(s, id);
-        if (p == NULL) {
+        if (p == NULL || p->state != ZMQ__PIPE_ACTIVE) {
             rc = -EHOSTUNREACH;
         } else {
             forget_endpoints_of(s, p);

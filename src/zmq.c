@@ -991,7 +991,7 @@ int zmq_poller_modify(void *poller, void *socket, short events)
 int zmq_poller_remove(void *poller, void *socket)
 {
     CHECK_POLLER(poller);
-    if (socket_of(socket) == NULL)
+    if (socket == NULL)
         return fail(-ENOTSOCK);
     return result(zmq__socket_poller_remove(poller, socket, -1));
 }

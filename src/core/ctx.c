@@ -234,10 +234,13 @@ static int set_affinity(struct zmq__ctx *ctx, int cpu, bool add)
     if (cpu < 0 || cpu >= (int)(sizeof ctx->affinity_cpus * 8))
         return -EINVAL;
     uint64_t bit = (uint64_t)1 << (cpu % 64);
-    if (add)
+    if (add) {
         ctx->affinity_cpus[cpu / 64] |= bit;
-    else
+    } else {
+        if (!(ctx->affinity_cpus[cpu / 64] & bit))
+            return -EINVAL; /* not in the set */
         ctx->affinity_cpus[cpu / 64] &= ~bit;
+    }
     ctx->affinity_set = true;
     return 0;
 }
@@ -250,12 +253,12 @@ int zmq__ctx_set(struct zmq__ctx *ctx, int option, int value)
     pthread_mutex_lock(&ctx->lock);
     switch (option) {
     case ZMQ_IO_THREADS:
-        /* Counts only before the first socket starts the threads. */
-        if (!ctx->started)
-            ctx->io_threads = value;
+        /* Stored always; counts only before the first socket starts the
+         * threads (zmq__ctx_create_socket reads it then). */
+        ctx->io_threads = value;
         break;
     case ZMQ_MAX_SOCKETS:
-        if (value < 1 || value > SOCKET_LIMIT)
+        if (value < 1)
             rc = -EINVAL;
         else
             ctx->max_sockets = value;
@@ -279,19 +282,14 @@ int zmq__ctx_set(struct zmq__ctx *ctx, int option, int value)
     case ZMQ_MAX_MSGSZ:
         ctx->max_msgsz = value;
         break;
-    case ZMQ_IPV6:
+    case ZMQ_IPV6: /* any non-negative value, read back as 0 or 1 */
+        ctx->ipv6 = value != 0;
+        break;
     case ZMQ_BLOCKY:
+        ctx->blocky = value != 0;
+        break;
     case ZMQ_ZERO_COPY_RECV:
-        if (value > 1) {
-            rc = -EINVAL;
-            break;
-        }
-        if (option == ZMQ_IPV6)
-            ctx->ipv6 = value;
-        else if (option == ZMQ_BLOCKY)
-            ctx->blocky = value;
-        else
-            ctx->zero_copy_recv = value;
+        ctx->zero_copy_recv = value != 0;
         break;
     default:
         rc = -EINVAL;

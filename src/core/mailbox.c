@@ -257,9 +257,13 @@ int zmq__mailbox_recv(struct zmq__mailbox *mb, struct zmq__command *cmd,
             return -EAGAIN;
 
         if (mb->sync != NULL) {
-            if (wait_cond(mb, left) == -EAGAIN && take_or_arm(mb, cmd) == 0)
-                return -EAGAIN;
-            continue;
+            /* Several threads may wait on one thread-safe socket and the
+             * command that woke them all goes to one of them, so every
+             * waiter goes back to retry its operation. */
+            int rc = wait_cond(mb, left);
+            if (take_or_arm(mb, cmd))
+                return 0;
+            return rc == -EAGAIN ? -EAGAIN : -ECANCELED;
         }
         struct pollfd pfd = {.fd = mb->fd, .events = POLLIN};
         int rc = poll(&pfd, 1, left);
@@ -272,6 +276,9 @@ int zmq__mailbox_recv(struct zmq__mailbox *mb, struct zmq__command *cmd,
 
 int zmq__mailbox_fd(struct zmq__mailbox *mb)
 {
+    /* Commands that came before anyone watched the fd wrote nothing to
+     * it: as with every ZMQ_FD, the watcher reads ZMQ_EVENTS (which takes
+     * them and arms the fd) before it first waits. */
     atomic_store(&mb->fd_wanted, true);
     return mb->fd;
 }

@@ -12,14 +12,14 @@
  *  - and, for mailboxes of thread-safe sockets (created with a mutex),
  *    a condition variable tied to that mutex, on which blocking calls
  *    wait.  Their eventfd is written only once someone asked for it
- *    (zmq__mailbox_want_fd: ZMQ_FD, a poller, the reaper).
+ *    (zmq__mailbox_fd: ZMQ_FD, a poller, the reaper).
  *
  * The eventfd contract, as libzmq's ZMQ_FD: it becomes readable when
  * commands arrive after the reader last found the mailbox empty.  It may
  * also be readable with nothing to read (spurious wake-ups are allowed).
  *
  * Threading: zmq__mailbox_send from any thread.  zmq__mailbox_recv and
- * zmq__mailbox_want_fd by the reader only (for thread-safe sockets: with
+ * zmq__mailbox_fd by the reader only (for thread-safe sockets: with
  * the socket's mutex held).  init/fini when no one else uses it.
  * Errors: 0 or a negative errno.
  */
@@ -62,7 +62,10 @@ int zmq__mailbox_send(struct zmq__mailbox *mb, const struct zmq__command *cmd);
 
 /* Takes the next command into cmd, waiting up to timeout_ms (0: do not
  * wait; -1: no limit).  -EAGAIN when none came in time, -EINTR when a
- * signal interrupted the wait (classic mailboxes only). */
+ * signal interrupted the wait (classic mailboxes only), -ECANCELED when a
+ * thread-safe mailbox's waiter woke with nothing to take (another thread
+ * took the command, or the wake-up was for one already taken): the state
+ * may have changed, so retry the operation, re-checking any deadline. */
 int zmq__mailbox_recv(struct zmq__mailbox *mb, struct zmq__command *cmd,
                       int timeout_ms);
 

@@ -89,7 +89,11 @@ int zmq__pipe_pair(struct zmq__ctx *ctx, struct zmq__pipe *ends[2],
 void zmq__pipe_attach(struct zmq__pipe *p, struct zmq__mailbox *mailbox,
                       const struct zmq__pipe_sink_ops *ops, void *sink)
 {
-    p->obj.mailbox = mailbox;
+    /* An end handed over by a connecting socket already names this
+     * mailbox, and its peer may be reading that field to post commands:
+     * write it only when it really changes (ends nobody else sees yet). */
+    if (p->obj.mailbox != mailbox)
+        p->obj.mailbox = mailbox;
     p->sink_ops = ops;
     p->sink = sink;
 }
@@ -199,9 +203,16 @@ void zmq__pipe_flush(struct zmq__pipe *p)
 
 void zmq__pipe_rollback(struct zmq__pipe *p)
 {
+    /* Only the parts of the unfinished message go: the unflushed item
+     * before them, if any, is a whole message and is put back. */
     struct zmq__msg m;
-    while (zmq__ypipe_unwrite(p->out, &m))
+    while (zmq__ypipe_unwrite(p->out, &m)) {
+        if (!zmq__msg_more(&m)) {
+            zmq__ypipe_write(p->out, &m, false); /* the slot is still there */
+            break;
+        }
         zmq__msg_close(&m);
+    }
     p->more_out = false;
 }
 

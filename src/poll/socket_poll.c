@@ -332,9 +332,11 @@ int zmq__socket_poller_modify(struct zmq__socket_poller *p, void *socket,
 int zmq__socket_poller_remove(struct zmq__socket_poller *p, void *socket,
                               zmq_fd_t fd)
 {
-    if (socket != NULL && !zmq__socket_check(socket))
-        return -ENOTSOCK;
+    /* Found by address, so a socket closed before its removal can still
+     * be taken out of the poller. */
     int i = find(p, socket, fd);
+    if (i < 0 && socket != NULL && !zmq__socket_check(socket))
+        return -ENOTSOCK;
     if (i < 0)
         return -EINVAL;
     epoll_sync(p, EPOLL_CTL_DEL, &p->items[i]);

@@ -200,7 +200,7 @@ static int process_commands(struct zmq__socket *s, int timeout_ms)
     }
     if (s->ctx_terminated)
         return -ETERM;
-    if (took || (rc == -EAGAIN && timeout_ms == 0))
+    if (took || rc == -ECANCELED || (rc == -EAGAIN && timeout_ms == 0))
         return 0;
     return rc; /* -EAGAIN: nothing came in time; -EINTR */
 }
@@ -423,9 +423,10 @@ static int remember_endpoint(struct zmq__socket *s, const char *uri, bool bound,
 static int resolve(struct zmq__socket *s, const char *uri,
                    const struct zmq__transport **t, const char **addr)
 {
-    if (s->ctx_terminated)
-        return -ETERM;
-    int rc = zmq__transport_find(uri, t, addr);
+    int rc = s->ctx_terminated ? -ETERM : process_commands(s, 0);
+    if (rc < 0)
+        return rc;
+    rc = zmq__transport_find(uri, t, addr);
     if (rc < 0)
         return rc;
     if ((*t)->compatible != NULL && !(*t)->compatible(s->options.socket_type))
@@ -439,8 +440,6 @@ int zmq__socket_bind(struct zmq__socket *s, const char *uri)
     const struct zmq__transport *t;
     const char *addr;
     int rc = resolve(s, uri, &t, &addr);
-    if (rc == 0)
-        rc = process_commands(s, 0);
     if (rc == 0)
         rc = t->bind(s, addr);
     if (rc == 0) {
@@ -459,8 +458,6 @@ static int do_connect(struct zmq__socket *s, const char *uri,
     const struct zmq__transport *t;
     const char *addr;
     int rc = resolve(s, uri, &t, &addr);
-    if (rc == 0)
-        rc = process_commands(s, 0);
     if (rc == 0)
         rc = t->connect(s, addr, pipe);
     if (rc == 0 && remember_endpoint(s, uri, false, *pipe) < 0) {

@@ -78,7 +78,9 @@ static short from_poll(short revents, short wanted)
     if (revents & POLLPRI)
         e |= ZMQ_POLLPRI;
     e &= wanted;
-    if (revents & (POLLERR | POLLNVAL))
+    /* Errors always count; so does a hang-up nobody asked to read, or the
+     * descriptor would wake every wait without ever being reported. */
+    if (revents & (POLLERR | POLLNVAL) || ((revents & POLLHUP) && e == 0))
         e |= ZMQ_POLLERR;
     return e;
 }
@@ -89,8 +91,10 @@ static int wait_items(const struct item *items, int n, short *revents,
                       struct pollfd *pfds, long timeout_ms,
                       const sigset_t *sigmask)
 {
+    /* The deadline in microseconds, and what is left rounded up, so that
+     * internal wake-ups never end the wait early. */
     uint64_t end =
-        timeout_ms > 0 ? zmq__clock_now_ms() + (uint64_t)timeout_ms : 0;
+        timeout_ms > 0 ? zmq__clock_now_us() + (uint64_t)timeout_ms * 1000 : 0;
     for (;;) {
         int ready = 0;
         for (int i = 0; i < n; i++) {
@@ -102,8 +106,10 @@ static int wait_items(const struct item *items, int n, short *revents,
                 continue;
             }
             pfds[i].events = POLLIN;
-            if (items[i].events == 0)
+            if (items[i].events == 0) {
+                pfds[i].fd = -1; /* not watched: it can never be ready */
                 continue;
+            }
             int ev = socket_ready(items[i].socket, items[i].events);
             if (ev < 0)
                 return ev;
@@ -117,8 +123,8 @@ static int wait_items(const struct item *items, int n, short *revents,
         if (ready > 0 || timeout_ms == 0) {
             wait = 0;
         } else if (timeout_ms > 0) {
-            uint64_t now = zmq__clock_now_ms();
-            wait = now >= end ? 0 : (long)(end - now);
+            uint64_t now = zmq__clock_now_us();
+            wait = now >= end ? 0 : (long)((end - now + 999) / 1000);
         }
         struct timespec ts, *tsp = NULL;
         if (wait >= 0) {

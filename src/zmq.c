@@ -26,6 +26,7 @@
 #include "core/z85.h"
 #include "mechanism/curve_keys.h"
 #include "poll/socket_poll.h"
+#include "socket/proxy.h"
 #include "socket/socket.h"
 
 /* Sets errno from a negative error code and returns -1. */
@@ -840,23 +841,20 @@ int zmq_recviov(void *s_, struct iovec *iov_, size_t *count_, int flags_)
     return (int)*count_;
 }
 
-/* join and leave share their checks. */
-static int group_call(void *s_, const char *group_)
+int zmq_join(void *s_, const char *group_)
 {
     CHECK_SOCKET(s_);
     if (group_ == NULL)
         return fail(-EINVAL);
-    return not_built();
-}
-
-int zmq_join(void *s_, const char *group_)
-{
-    return group_call(s_, group_);
+    return result(zmq__socket_join(s_, group_));
 }
 
 int zmq_leave(void *s_, const char *group_)
 {
-    return group_call(s_, group_);
+    CHECK_SOCKET(s_);
+    if (group_ == NULL)
+        return fail(-EINVAL);
+    return result(zmq__socket_leave(s_, group_));
 }
 
 int zmq_socket_monitor(void *s_, const char *addr_, int events_)
@@ -915,22 +913,24 @@ int zmq_ppoll(zmq_pollitem_t *items_, int nitems_, long timeout_,
 
 int zmq_proxy(void *frontend_, void *backend_, void *capture_)
 {
-    (void)capture_;
-    if (frontend_ == NULL || backend_ == NULL)
-        return fail(-EFAULT);
-    return not_built();
+    return zmq_proxy_steerable(frontend_, backend_, capture_, NULL);
 }
 
 int zmq_proxy_steerable(void *frontend_, void *backend_, void *capture_,
                         void *control_)
 {
-    (void)control_;
-    return zmq_proxy(frontend_, backend_, capture_);
+    if (frontend_ == NULL || backend_ == NULL)
+        return fail(-EFAULT);
+    if (socket_of(frontend_) == NULL || socket_of(backend_) == NULL ||
+        (capture_ != NULL && socket_of(capture_) == NULL) ||
+        (control_ != NULL && socket_of(control_) == NULL))
+        return fail(-ENOTSOCK);
+    return result(zmq__proxy(frontend_, backend_, capture_, control_));
 }
 
 int zmq_device(int type_, void *frontend_, void *backend_)
 {
-    (void)type_;
+    (void)type_; /* every device type is a plain proxy, as in libzmq */
     return zmq_proxy(frontend_, backend_, NULL);
 }
 

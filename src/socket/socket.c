@@ -477,6 +477,36 @@ int zmq__socket_connect(struct zmq__socket *s, const char *uri)
     return rc;
 }
 
+/* join and leave share their checks. */
+static int group_op(struct zmq__socket *s, const char *group, bool join)
+{
+    lock(s);
+    int (*op)(struct zmq__socket *, const char *) =
+        join ? s->ops->join : s->ops->leave;
+    int rc = s->ctx_terminated ? -ETERM : process_commands(s, 0);
+    if (rc == 0) {
+        if (op == NULL)
+            rc = -ENOTSUP;
+        else if (strnlen(group, ZMQ_GROUP_MAX_LENGTH + 1) >
+                 ZMQ_GROUP_MAX_LENGTH)
+            rc = -EINVAL;
+        else
+            rc = op(s, group);
+    }
+    unlock(s);
+    return rc;
+}
+
+int zmq__socket_join(struct zmq__socket *s, const char *group)
+{
+    return group_op(s, group, true);
+}
+
+int zmq__socket_leave(struct zmq__socket *s, const char *group)
+{
+    return group_op(s, group, false);
+}
+
 int64_t zmq__socket_connect_peer(struct zmq__socket *s, const char *uri)
 {
     lock(s);

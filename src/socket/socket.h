@@ -59,6 +59,12 @@ struct zmq__socket_ops {
     bool (*has_in)(struct zmq__socket *s);
     bool (*has_out)(struct zmq__socket *s);
 
+    /* Optional: RADIO/DISH groups (zmq_join / zmq_leave); NULL gives
+     * ENOTSUP.  The name is already checked to be at most
+     * ZMQ_GROUP_MAX_LENGTH bytes. */
+    int (*join)(struct zmq__socket *s, const char *group);
+    int (*leave)(struct zmq__socket *s, const char *group);
+
     /* Optional: type-specific options; -EINVAL when not handled. */
     int (*setsockopt)(struct zmq__socket *s, int option, const void *val,
                       size_t len);
@@ -138,6 +144,11 @@ void zmq__socket_own_pipe(struct zmq__socket *s, struct zmq__pipe *p);
 /* Attaches a pipe end made for this socket (connect, bind pick-up, BIND
  * command): sets its owner and hands it to the type. */
 void zmq__socket_attach_pipe(struct zmq__socket *s, struct zmq__pipe *p);
+
+/* zmq_join / zmq_leave: -ENOTSUP for types without groups, -EINVAL for a
+ * name longer than ZMQ_GROUP_MAX_LENGTH, -ETERM. */
+int zmq__socket_join(struct zmq__socket *s, const char *group);
+int zmq__socket_leave(struct zmq__socket *s, const char *group);
 
 /* PEER: connects like zmq__socket_connect and returns the routing id of
  * the connection this call created (> 0), or a negative errno: -ENOTSUP

@@ -859,22 +859,17 @@ int zmq_leave(void *s_, const char *group_)
 
 int zmq_socket_monitor(void *s_, const char *addr_, int events_)
 {
-    (void)addr_;
-    (void)events_;
-    CHECK_SOCKET(s_);
-    return not_built();
+    return zmq_socket_monitor_versioned(s_, addr_, (uint64_t)(unsigned)events_,
+                                        1, ZMQ_PAIR);
 }
 
-int zmq_socket_monitor_versioned(void *s_, const char *addr_, uint64_t events_,
-                                 int event_version_, int type_)
+int zmq_socket_monitor_versioned(void *s_, const char *addr_,
+                                 uint64_t events_, int event_version_,
+                                 int type_)
 {
-    (void)addr_;
-    (void)events_;
-    (void)type_;
     CHECK_SOCKET(s_);
-    if (event_version_ < 1 || event_version_ > 2)
-        return fail(-EINVAL);
-    return not_built();
+    return result(
+        zmq__socket_monitor(s_, addr_, events_, event_version_, type_));
 }
 
 int zmq_socket_monitor_pipes_stats(void *s_)
@@ -889,7 +884,7 @@ int zmq_socket_get_peer_state(void *socket, const void *routing_id,
     CHECK_SOCKET(socket);
     if (routing_id == NULL && routing_id_size > 0)
         return fail(-EINVAL);
-    return not_built();
+    return result(zmq__socket_peer_state(socket, routing_id, routing_id_size));
 }
 
 int zmq_poll(zmq_pollitem_t *items_, int nitems_, long timeout_)

@@ -32,6 +32,8 @@ struct zmq__ctx_endpoint {
     char *name;
     struct zmq__socket *socket;
     int sndhwm, rcvhwm; /* the bound socket's, when it bound */
+    uint8_t identity_size; /* its ZMQ_ROUTING_ID, when it bound */
+    unsigned char identity[255];
 };
 
 struct zmq__ctx_pending {
@@ -456,12 +458,15 @@ int zmq__ctx_bind_inproc(struct zmq__ctx *ctx, const char *name,
         rc = -ENOMEM;
         goto out;
     }
-    ctx->endpoints[ctx->nendpoints++] = (struct zmq__ctx_endpoint){
+    struct zmq__ctx_endpoint *ep = &ctx->endpoints[ctx->nendpoints++];
+    *ep = (struct zmq__ctx_endpoint){
         .name = copy,
         .socket = s,
         .sndhwm = s->options.sndhwm,
         .rcvhwm = s->options.rcvhwm,
+        .identity_size = (uint8_t)s->options.routing_id_size,
     };
+    memcpy(ep->identity, s->options.routing_id, ep->identity_size);
 
     /* Collect the connects that came first. */
     for (size_t i = 0; i < ctx->npending;) {
@@ -478,6 +483,10 @@ int zmq__ctx_bind_inproc(struct zmq__ctx *ctx, const char *name,
 
         zmq__socket_own_pipe(s, remote);
         zmq__pipe_set_hwms(remote, to_binder, to_connector);
+        /* Our identity goes first (ROUTER peers name us by it); without
+         * memory the peer names us itself. */
+        zmq__pipe_send_identity(remote, s->options.routing_id,
+                                s->options.routing_id_size);
         atomic_store(&local->peer_pending, false);
         zmq__socket_attach_pipe(s, remote);
     }
@@ -533,9 +542,25 @@ int zmq__ctx_connect_inproc(struct zmq__ctx *ctx, const char *name,
         goto out;
     }
 
-    /* Our end gets its owner before the far end can send to it. */
+    /* Each side's identity is the first message it sends (a ROUTER names
+     * its peers by them); the bound side's is written here, before its
+     * end is handed over, when the bound socket is known, else when it
+     * binds. */
+    ends[0]->identity_first = true;
+    ends[1]->identity_first = true;
+    /* Our end gets its owner before anything can be sent to it. */
     zmq__socket_own_pipe(s, ends[0]);
     *local = ends[0];
+    if (zmq__pipe_send_identity(ends[0], s->options.routing_id,
+                                s->options.routing_id_size) < 0 ||
+        (ep != NULL && zmq__pipe_send_identity(ends[1], ep->identity,
+                                               ep->identity_size) < 0)) {
+        free(copy);
+        zmq__pipe_free_pair(ends[0]);
+        rc = -ENOMEM;
+        goto out;
+    }
+
     if (ep != NULL) {
         ends[1]->obj.mailbox = &ep->socket->mailbox;
         struct zmq__command cmd = {0};

@@ -23,6 +23,7 @@
 #include "core/pipe.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/ctx.h"
 #include "core/err.h"
@@ -126,6 +127,19 @@ bool zmq__pipe_check_read(struct zmq__pipe *p)
     if (p->state != ZMQ__PIPE_ACTIVE && p->state != ZMQ__PIPE_DRAINING)
         return false;
     struct zmq__msg *next = zmq__ypipe_peek(p->in);
+    if (next != NULL && p->identity_first && !zmq__msg_is_delimiter(next)) {
+        /* The peer's identity comes first; it is kept, not delivered. */
+        struct zmq__msg id;
+        zmq__ypipe_read(p->in, &id);
+        p->identity_first = false;
+        size_t n = zmq__msg_size(&id);
+        if (!p->identity_fixed) {
+            p->identity_size = (uint8_t)(n <= sizeof p->identity ? n : 0);
+            memcpy(p->identity, zmq__msg_data(&id), p->identity_size);
+        }
+        zmq__msg_close(&id);
+        next = zmq__ypipe_peek(p->in);
+    }
     if (next == NULL) {
         p->in_active = false;
         return false;
@@ -361,6 +375,24 @@ void zmq__pipe_process_hwm(struct zmq__pipe *p, int inhwm, int outhwm)
 {
     p->hwm = outhwm;
     p->lwm = compute_lwm(inhwm);
+}
+
+int zmq__pipe_send_identity(struct zmq__pipe *p, const void *identity,
+                            size_t size)
+{
+    struct zmq__msg m;
+    int rc = zmq__msg_init_buffer(&m, identity, size);
+    if (rc < 0)
+        return rc;
+    rc = zmq__ypipe_write(p->out, &m, false);
+    if (rc < 0) {
+        zmq__msg_close(&m);
+        return rc;
+    }
+    /* Not counted against the HWM: it is the connection's, not a message
+     * of the application.  A reader asleep on the pipe is woken. */
+    zmq__pipe_flush(p);
+    return 0;
 }
 
 uint64_t zmq__pipe_pending(const struct zmq__pipe *p)

@@ -87,6 +87,17 @@ struct zmq__pipe {
      * positions in up to two of the sink's pipe sets (see types.h). */
     uint32_t routing_id;
     size_t index[2];
+
+    /* The first inbound message is the peer's identity; reading takes it
+     * off and keeps it here instead of delivering it. */
+    bool identity_first;
+    /* The sink named the connection itself (ROUTER): a later identity is
+     * taken off the pipe but does not rename it. */
+    bool identity_fixed;
+    /* The peer's identity (ZMQ_ROUTING_ID), or the id a ROUTER gave the
+     * connection; empty when none. */
+    uint8_t identity_size;
+    unsigned char identity[255];
 };
 
 /* Creates two connected ends.  ends[0] writes to ends[1] with high-water
@@ -132,6 +143,11 @@ void zmq__pipe_hurry(struct zmq__pipe *p);
 /* Sets the high-water marks of an end (inbound from the peer, outbound
  * to it) and tells the peer. */
 void zmq__pipe_set_hwms(struct zmq__pipe *p, int inhwm, int outhwm);
+
+/* Writes identity (size bytes) as the first message towards the peer,
+ * whose end must have identity_first set.  -ENOMEM. */
+int zmq__pipe_send_identity(struct zmq__pipe *p, const void *identity,
+                            size_t size);
 
 /* Messages written towards the peer and not yet read by it. */
 uint64_t zmq__pipe_pending(const struct zmq__pipe *p);

@@ -140,12 +140,22 @@ static int drop_part(struct zmq__pipe_set *set, struct zmq__msg *msg)
 
 int zmq__lb_send(struct zmq__pipe_set *set, struct zmq__msg *msg)
 {
+    return zmq__lb_send_to(set, msg, NULL);
+}
+
+int zmq__lb_send_to(struct zmq__pipe_set *set, struct zmq__msg *msg,
+                    struct zmq__pipe **to)
+{
+    if (to != NULL)
+        *to = NULL;
     if (set->dropping)
         return drop_part(set, msg);
     while (set->active > 0) {
         struct zmq__pipe *p = set->pipes[set->current];
         bool more = zmq__msg_more(msg);
         if (zmq__pipe_write(p, msg) == 0) {
+            if (to != NULL)
+                *to = p;
             set->more = more;
             if (!more) {
                 zmq__pipe_flush(p);

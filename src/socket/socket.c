@@ -26,6 +26,7 @@
 #include "core/pipe.h"
 #include "core/random.h"
 #include "poll/poller.h"
+#include "socket/router.h"
 #include "socket/types.h"
 #include "transport/transport.h"
 #include "zmq.h"
@@ -115,6 +116,8 @@ void zmq__socket_attach_pipe(struct zmq__socket *s, struct zmq__pipe *p)
         s->pipe_cap = cap;
     }
     s->pipes[s->npipes++] = p;
+    /* Takes the peer's identity off the pipe if it is there already. */
+    zmq__pipe_check_read(p);
     if (s->closing || s->ops->attach_pipe(s, p) < 0)
         zmq__pipe_terminate(p, false);
 }
@@ -137,6 +140,7 @@ struct zmq__socket *zmq__socket_new(struct zmq__ctx *ctx, int type, int *err)
         return NULL;
     }
     s->ops = ops;
+    zmq__monitor_init(&s->monitor);
     s->obj.ctx = ctx;
     s->obj.mailbox = &s->mailbox;
     s->linger_timer = -1;
@@ -158,6 +162,7 @@ struct zmq__socket *zmq__socket_new(struct zmq__ctx *ctx, int type, int *err)
 fail:
     if (ops->thread_safe)
         pthread_mutex_destroy(&s->sync);
+    pthread_mutex_destroy(&s->monitor.lock);
     free(s);
     *err = rc;
     return NULL;
@@ -168,6 +173,7 @@ static void socket_free(struct zmq__socket *s)
     struct zmq__ctx *ctx = s->obj.ctx;
     if (s->ops->fini != NULL)
         s->ops->fini(s);
+    pthread_mutex_destroy(&s->monitor.lock);
     zmq__options_fini(&s->options);
     zmq__mailbox_fini(&s->mailbox);
     if (s->ops->thread_safe)
@@ -458,8 +464,12 @@ static int do_connect(struct zmq__socket *s, const char *uri,
     const struct zmq__transport *t;
     const char *addr;
     int rc = resolve(s, uri, &t, &addr);
-    if (rc == 0)
+    if (rc == 0) {
+        s->connect_id_size =
+            zmq__options_take_connect_routing_id(&s->options, s->connect_id);
         rc = t->connect(s, addr, pipe);
+        s->connect_id_size = 0;
+    }
     if (rc == 0 && remember_endpoint(s, uri, false, *pipe) < 0) {
         /* Untracked it could never be disconnected by name: undo. */
         zmq__pipe_terminate(*pipe, false);
@@ -473,6 +483,28 @@ int zmq__socket_connect(struct zmq__socket *s, const char *uri)
     lock(s);
     struct zmq__pipe *pipe;
     int rc = do_connect(s, uri, &pipe);
+    unlock(s);
+    return rc;
+}
+
+int zmq__socket_monitor(struct zmq__socket *s, const char *addr,
+                        uint64_t events, int version, int type)
+{
+    lock(s);
+    int rc = s->ctx_terminated ? -ETERM : 0;
+    if (rc == 0)
+        rc = zmq__monitor_start(&s->monitor, s->obj.ctx, addr, events, version,
+                                type);
+    unlock(s);
+    return rc;
+}
+
+int zmq__socket_peer_state(struct zmq__socket *s, const void *id, size_t size)
+{
+    lock(s);
+    int rc = s->ctx_terminated ? -ETERM : process_commands(s, 0);
+    if (rc == 0)
+        rc = zmq__router_peer_state(s, id, size);
     unlock(s);
     return rc;
 }
@@ -539,7 +571,7 @@ int zmq__socket_disconnect_peer(struct zmq__socket *s, uint32_t id)
             rc = -EHOSTUNREACH;
         } else {
             forget_endpoints_of(s, p);
-            zmq__pipe_terminate(p, s->options.linger != 0);
+            zmq__pipe_terminate(p, true);
             rc = 0;
         }
     }
@@ -626,7 +658,7 @@ int zmq__socket_disconnect(struct zmq__socket *s, const char *uri)
                     ep->pipe = NULL;
                     free(ep->uri);
                     s->endpoints[i] = s->endpoints[--s->nendpoints];
-                    zmq__pipe_terminate(p, s->options.linger != 0);
+                    zmq__pipe_terminate(p, true);
                     rc = 0;
                     again = true;
                     break;
@@ -645,6 +677,8 @@ int zmq__socket_disconnect(struct zmq__socket *s, const char *uri)
 int zmq__socket_close(struct zmq__socket *s)
 {
     lock(s);
+    /* The monitor ends with the socket (MONITOR_STOPPED goes out). */
+    zmq__monitor_start(&s->monitor, s->obj.ctx, NULL, 0, 0, 0);
     s->tag = ZMQ__SOCKET_TAG_DEAD;
     s->closing = true;
     zmq__ctx_unbind_inproc(s->obj.ctx, NULL, s);
@@ -710,7 +744,11 @@ void zmq__socket_start_reaping(struct zmq__socket *s, struct zmq__poller *p)
     struct zmq__command cmd;
     while (zmq__mailbox_recv(&s->mailbox, &cmd, 0) == 0)
         zmq__object_dispatch(&cmd);
-    bool delay = s->options.linger != 0;
+    /* Messages already in an inproc pipe belong to the peer, which still
+     * reads them up to the delimiter whatever our LINGER, as in libzmq;
+     * LINGER bounds that wait (the timer below), and 0 sets no bound: the
+     * pipe ends when the peer has read them or is closed itself. */
+    bool delay = true;
     size_t n = s->npipes;
     struct zmq__pipe **pipes = n ? malloc(n * sizeof *pipes) : NULL;
     if (pipes != NULL) {

@@ -26,6 +26,7 @@
 #include "core/msg.h"
 #include "core/object.h"
 #include "core/options.h"
+#include "socket/monitor.h"
 
 struct zmq__pipe;
 struct zmq__poller;
@@ -95,6 +96,13 @@ struct zmq__socket {
     size_t nendpoints, endpoint_cap;
     char *last_endpoint;
 
+    /* CONNECT_ROUTING_ID taken for the connect in progress (the ROUTER
+     * names the connection it makes by it); empty otherwise. */
+    unsigned char connect_id[255];
+    size_t connect_id_size;
+
+    struct zmq__monitor monitor;
+
     bool ctx_terminated; /* got STOP: calls end with ETERM */
     bool closing;        /* closed by the application */
     bool rcvmore;        /* the last message received had MORE */
@@ -144,6 +152,14 @@ void zmq__socket_own_pipe(struct zmq__socket *s, struct zmq__pipe *p);
 /* Attaches a pipe end made for this socket (connect, bind pick-up, BIND
  * command): sets its owner and hands it to the type. */
 void zmq__socket_attach_pipe(struct zmq__socket *s, struct zmq__pipe *p);
+
+/* zmq_socket_monitor_versioned: see monitor.h. */
+int zmq__socket_monitor(struct zmq__socket *s, const char *addr,
+                        uint64_t events, int version, int type);
+
+/* zmq_socket_get_peer_state (ROUTER). */
+int zmq__socket_peer_state(struct zmq__socket *s, const void *id,
+                           size_t size);
 
 /* zmq_join / zmq_leave: -ENOTSUP for types without groups, -EINVAL for a
  * name longer than ZMQ_GROUP_MAX_LENGTH, -ETERM. */

@@ -11,6 +11,14 @@
 
 static const struct zmq__socket_ops *const types[] = {
     [ZMQ_PAIR] = &zmq__socket_pair_ops,
+    [ZMQ_PUB] = &zmq__socket_pub_ops,
+    [ZMQ_SUB] = &zmq__socket_sub_ops,
+    [ZMQ_XPUB] = &zmq__socket_xpub_ops,
+    [ZMQ_XSUB] = &zmq__socket_xsub_ops,
+    [ZMQ_REQ] = &zmq__socket_req_ops,
+    [ZMQ_REP] = &zmq__socket_rep_ops,
+    [ZMQ_DEALER] = &zmq__socket_dealer_ops,
+    [ZMQ_ROUTER] = &zmq__socket_router_ops,
     [ZMQ_PULL] = &zmq__socket_pull_ops,
     [ZMQ_PUSH] = &zmq__socket_push_ops,
     [ZMQ_SERVER] = &zmq__socket_server_ops,
@@ -19,6 +27,8 @@ static const struct zmq__socket_ops *const types[] = {
     [ZMQ_SCATTER] = &zmq__socket_scatter_ops,
     [ZMQ_PEER] = &zmq__socket_peer_ops,
     [ZMQ_CHANNEL] = &zmq__socket_channel_ops,
+    [ZMQ_RADIO] = &zmq__socket_radio_ops,
+    [ZMQ_DISH] = &zmq__socket_dish_ops,
 };
 
 int zmq__socket_type_ops(int type, const struct zmq__socket_ops **ops)

@@ -21,6 +21,10 @@ int zmq__socket_type_ops(int type, const struct zmq__socket_ops **ops);
 
 /* The ops tables, one per type file. */
 extern const struct zmq__socket_ops zmq__socket_pair_ops;
+extern const struct zmq__socket_ops zmq__socket_pub_ops;
+extern const struct zmq__socket_ops zmq__socket_sub_ops;
+extern const struct zmq__socket_ops zmq__socket_xpub_ops;
+extern const struct zmq__socket_ops zmq__socket_xsub_ops;
 extern const struct zmq__socket_ops zmq__socket_push_ops;
 extern const struct zmq__socket_ops zmq__socket_pull_ops;
 extern const struct zmq__socket_ops zmq__socket_server_ops;
@@ -29,6 +33,12 @@ extern const struct zmq__socket_ops zmq__socket_client_ops;
 extern const struct zmq__socket_ops zmq__socket_gather_ops;
 extern const struct zmq__socket_ops zmq__socket_scatter_ops;
 extern const struct zmq__socket_ops zmq__socket_channel_ops;
+extern const struct zmq__socket_ops zmq__socket_dealer_ops;
+extern const struct zmq__socket_ops zmq__socket_router_ops;
+extern const struct zmq__socket_ops zmq__socket_req_ops;
+extern const struct zmq__socket_ops zmq__socket_rep_ops;
+extern const struct zmq__socket_ops zmq__socket_radio_ops;
+extern const struct zmq__socket_ops zmq__socket_dish_ops;
 
 /*
  * A set of pipes split into an active part (pipes[0..active)) and an
@@ -64,6 +74,9 @@ int zmq__fq_recv_single(struct zmq__pipe_set *set, struct zmq__msg *msg,
 
 /* Load balancer: writes msg to the next active pipe.  -EAGAIN. */
 int zmq__lb_send(struct zmq__pipe_set *set, struct zmq__msg *msg);
+/* The same, telling which pipe took it (NULL when it was dropped). */
+int zmq__lb_send_to(struct zmq__pipe_set *set, struct zmq__msg *msg,
+                    struct zmq__pipe **to);
 bool zmq__lb_has_out(struct zmq__pipe_set *set);
 
 /* A FIFO of messages a socket makes itself (DISCONNECT_MSG notices). */

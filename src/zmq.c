@@ -863,9 +863,8 @@ int zmq_socket_monitor(void *s_, const char *addr_, int events_)
                                         1, ZMQ_PAIR);
 }
 
-int zmq_socket_monitor_versioned(void *s_, const char *addr_,
-                                 uint64_t events_, int event_version_,
-                                 int type_)
+int zmq_socket_monitor_versioned(void *s_, const char *addr_, uint64_t events_,
+                                 int event_version_, int type_)
 {
     CHECK_SOCKET(s_);
     return result(

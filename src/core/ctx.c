@@ -31,7 +31,7 @@
 struct zmq__ctx_endpoint {
     char *name;
     struct zmq__socket *socket;
-    int sndhwm, rcvhwm; /* the bound socket's, when it bound */
+    int sndhwm, rcvhwm;    /* the bound socket's, when it bound */
     uint8_t identity_size; /* its ZMQ_ROUTING_ID, when it bound */
     unsigned char identity[255];
 };

@@ -49,13 +49,12 @@ int zmq__router_recv(struct zmq__router *r, struct zmq__msg *msg,
 bool zmq__router_has_in(struct zmq__router *r);
 /* ROUTER_MANDATORY, ROUTER_HANDOVER, PROBE_ROUTER, ROUTER_NOTIFY,
  * ROUTER_RAW; -EINVAL for others. */
-int zmq__router_setsockopt(struct zmq__router *r, int option,
-                           const void *val, size_t len);
+int zmq__router_setsockopt(struct zmq__router *r, int option, const void *val,
+                           size_t len);
 
 /* zmq_socket_get_peer_state: ZMQ_POLLOUT when the connection with this id
  * can take a message now, else 0.  -ENOTSUP (not a ROUTER),
  * -EHOSTUNREACH (no such connection). */
-int zmq__router_peer_state(struct zmq__socket *s, const void *id,
-                           size_t size);
+int zmq__router_peer_state(struct zmq__socket *s, const void *id, size_t size);
 
 #endif

@@ -158,8 +158,7 @@ int zmq__socket_monitor(struct zmq__socket *s, const char *addr,
                         uint64_t events, int version, int type);
 
 /* zmq_socket_get_peer_state (ROUTER). */
-int zmq__socket_peer_state(struct zmq__socket *s, const void *id,
-                           size_t size);
+int zmq__socket_peer_state(struct zmq__socket *s, const void *id, size_t size);
 
 /* zmq_join / zmq_leave: -ENOTSUP for types without groups, -EINVAL for a
  * name longer than ZMQ_GROUP_MAX_LENGTH, -ETERM. */

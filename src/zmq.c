@@ -5,8 +5,8 @@
  * module's negative errno into errno and the documented return value.
  * Nothing else in the library sets errno.
  *
- * Functions whose subsystem is not built yet check their arguments the
- * documented way and then fail with ENOTSUP (see not_built below).
+ * Features not built yet fail with ENOTSUP from the module that would
+ * provide them (socket types, transports).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -497,19 +497,6 @@ void zmq_threadclose(void *thread_)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Not built yet: contexts, sockets, polling, proxies, monitors               */
-/*                                                                           */
-/* Each function below checks its arguments as it will when built, then     */
-/* fails with ENOTSUP.  Handles cannot be valid yet (no context or socket    */
-/* can be created), so only the NULL handle is reported as bad.              */
-/* ------------------------------------------------------------------------ */
-
-static int not_built(void)
-{
-    return fail(-ENOTSUP);
-}
-
-/* ------------------------------------------------------------------------ */
 /* Contexts                                                                  */
 /* ------------------------------------------------------------------------ */
 
@@ -874,7 +861,7 @@ int zmq_socket_monitor_versioned(void *s_, const char *addr_, uint64_t events_,
 int zmq_socket_monitor_pipes_stats(void *s_)
 {
     CHECK_SOCKET(s_);
-    return not_built();
+    return result(zmq__socket_monitor_pipes_stats(s_));
 }
 
 int zmq_socket_get_peer_state(void *socket, const void *routing_id,

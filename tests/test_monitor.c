@@ -160,5 +160,85 @@ static void test_filter_and_replace(void)
     CHECK_EQ(zmq_ctx_term(ctx), 0);
 }
 
-TEST_MAIN(TEST(test_errors), TEST(test_v1_stopped),
-          TEST(test_v2_stopped_on_close), TEST(test_filter_and_replace))
+/* zmq_socket_monitor_pipes_stats: one PIPES_STATS event per pipe with the
+ * messages queued out of and into the socket. */
+static void test_pipes_stats(void)
+{
+    void *ctx = zmq_ctx_new();
+    REQUIRE(ctx != NULL);
+    void *push = zmq_socket(ctx, ZMQ_PUSH);
+    void *pull = zmq_socket(ctx, ZMQ_PULL);
+    REQUIRE(push != NULL && pull != NULL);
+    /* Without a monitor asking for PIPES_STATS: EINVAL. */
+    CHECK_ERR(zmq_socket_monitor_pipes_stats(NULL), -1, ENOTSOCK);
+    CHECK_ERR(zmq_socket_monitor_pipes_stats(push), -1, EINVAL);
+    CHECK_EQ(zmq_socket_monitor(push, "inproc://v1", ZMQ_EVENT_ALL), 0);
+    CHECK_ERR(zmq_socket_monitor_pipes_stats(push), -1, EINVAL);
+
+    CHECK_EQ(zmq_socket_monitor_versioned(push, "inproc://stats",
+                                          ZMQ_EVENT_PIPES_STATS, 2, ZMQ_PAIR),
+             0);
+    void *m = zmq_socket(ctx, ZMQ_PAIR);
+    REQUIRE(m != NULL);
+    CHECK_EQ(zmq_connect(m, "inproc://stats"), 0);
+    CHECK_EQ(zmq_bind(pull, "inproc://data"), 0);
+    CHECK_EQ(zmq_connect(push, "inproc://data"), 0);
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ(zmq_send(push, "x", 1, 0), 1);
+    /* The PULL reads two, so three stay queued towards it. */
+    char c;
+    CHECK_EQ(zmq_recv(pull, &c, 1, 0), 1);
+    CHECK_EQ(zmq_recv(pull, &c, 1, 0), 1);
+    CHECK_EQ(zmq_socket_monitor_pipes_stats(push), 0);
+
+    /* The question is answered by the PULL's thread and the answer taken
+     * by the PUSH's, each when it next processes commands (any call on
+     * it): here one thread plays both, until the event is out. */
+    zmq_pollitem_t item = {m, 0, ZMQ_POLLIN, 0};
+    int events = 0;
+    for (int i = 0; i < 500 && zmq_poll(&item, 1, 0) == 0; i++) {
+        size_t len = sizeof events;
+        zmq_getsockopt(pull, ZMQ_EVENTS, &events, &len);
+        len = sizeof events;
+        zmq_getsockopt(push, ZMQ_EVENTS, &events, &len);
+        zmq_poll(&item, 1, 10);
+    }
+    uint64_t event = 0, count = 0, out = 99, in = 99;
+    int more;
+    CHECK_EQ(recv_frame(m, &event, sizeof event, &more), 8);
+    CHECK_EQ(event, ZMQ_EVENT_PIPES_STATS);
+    CHECK_EQ(recv_frame(m, &count, sizeof count, &more), 8);
+    CHECK_EQ(count, 2);
+    CHECK_EQ(recv_frame(m, &out, sizeof out, &more), 8);
+    CHECK_EQ(recv_frame(m, &in, sizeof in, &more), 8);
+    CHECK_EQ(out, 3);
+    CHECK_EQ(in, 0);
+    char ep[64];
+    int n = recv_frame(m, ep, sizeof ep, &more);
+    CHECK(n > 0 && n < (int)sizeof ep);
+    if (n > 0 && n < (int)sizeof ep)
+        CHECK(memcmp(ep, "inproc://data", (size_t)n) == 0);
+    CHECK_EQ(recv_frame(m, ep, sizeof ep, &more), 0);
+    CHECK_EQ(more, 0);
+    zmq_close(m);
+    zmq_close(push);
+    zmq_close(pull);
+    CHECK_EQ(zmq_ctx_term(ctx), 0);
+}
+
+/* A new monitor may take over the address of the one it replaces. */
+static void test_replace_same_address(void)
+{
+    void *ctx = zmq_ctx_new();
+    REQUIRE(ctx != NULL);
+    void *s = zmq_socket(ctx, ZMQ_PUSH);
+    REQUIRE(s != NULL);
+    CHECK_EQ(zmq_socket_monitor(s, "inproc://same", ZMQ_EVENT_ALL), 0);
+    CHECK_EQ(zmq_socket_monitor(s, "inproc://same", ZMQ_EVENT_ALL), 0);
+    zmq_close(s);
+    CHECK_EQ(zmq_ctx_term(ctx), 0);
+}
+
+TEST_MAIN(TEST(test_errors), TEST(test_v1_stopped), TEST(test_pipes_stats),
+          TEST(test_replace_same_address), TEST(test_v2_stopped_on_close),
+          TEST(test_filter_and_replace))

@@ -93,16 +93,6 @@ static void test_join_leave(void)
     fixture_close(&f);
 }
 
-/* Monitors are built (test_monitor.c); the pipe statistics are not. */
-static void test_monitors(void)
-{
-    struct fixture f;
-    REQUIRE(fixture_open(&f));
-    CHECK_ERR(zmq_socket_monitor_pipes_stats(NULL), -1, ENOTSOCK);
-    CHECK_ERR(zmq_socket_monitor_pipes_stats(f.sock), -1, ENOTSUP);
-    fixture_close(&f);
-}
-
 /* Peer state exists on ROUTER only (tested in test_reqrep); the argument
  * checks come first, then every other type fails with ENOTSUP. */
 static void test_peer_state(void)
@@ -157,5 +147,5 @@ static void test_proxies(void)
     fixture_close(&f);
 }
 
-TEST_MAIN(TEST(test_socket_types), TEST(test_join_leave), TEST(test_monitors),
-          TEST(test_peer_state), TEST(test_proxies))
+TEST_MAIN(TEST(test_socket_types), TEST(test_join_leave), TEST(test_peer_state),
+          TEST(test_proxies))

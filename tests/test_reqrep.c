@@ -1736,17 +1736,38 @@ static void test_ids_do_not_leak(void)
                     "inproc://rr-leak-3");
 }
 
-TEST_MAIN(TEST(test_roundtrip), TEST(test_req_round_robin),
-          TEST(test_rep_serves_each_req), TEST(test_rep_fair_queue),
-          TEST(test_efsm), TEST(test_relaxed_three_reps),
-          TEST(test_relaxed_correlate), TEST(test_relaxed_drops_waiting_reply),
-          TEST(test_correlate_envelope), TEST(test_req_router_envelope),
-          TEST(test_router_to_rep), TEST(test_router_bound_to_rep),
-          TEST(test_rep_drops_malformed), TEST(test_dealer_router_multipart),
-          TEST(test_generated_ids), TEST(test_connect_routing_id),
-          TEST(test_router_mandatory), TEST(test_router_drops_unroutable),
-          TEST(test_router_duplicate_id), TEST(test_router_handover),
-          TEST(test_probe_router), TEST(test_router_notify),
-          TEST(test_peer_state), TEST(test_hello_msg),
+/* ZMQ_DISCONNECT_MSG on a ROUTER: [id][notice] when the peer goes. */
+static void test_router_disconnect_msg(void)
+{
+    void *ctx = zmq_ctx_new();
+    REQUIRE(ctx != NULL);
+    void *router = new_socket(ctx, ZMQ_ROUTER);
+    void *dealer = new_socket(ctx, ZMQ_DEALER);
+    REQUIRE(router != NULL && dealer != NULL);
+    set_str(router, ZMQ_DISCONNECT_MSG, "gone");
+    set_str(dealer, ZMQ_ROUTING_ID, "D");
+    CHECK_EQ(zmq_bind(router, "inproc://rr-discmsg"), 0);
+    CHECK_EQ(zmq_connect(dealer, "inproc://rr-discmsg"), 0);
+    CHECK(SEND_SEQ(dealer, "hi"));
+    CHECK(RECV_SEQ(router, "D", "hi"));
+    zmq_close(dealer);
+    CHECK(RECV_SEQ(router, "D", "gone"));
+    void *all[] = {router};
+    close_all(all, 1);
+    term(ctx);
+}
+
+TEST_MAIN(TEST(test_roundtrip), TEST(test_router_disconnect_msg),
+          TEST(test_req_round_robin), TEST(test_rep_serves_each_req),
+          TEST(test_rep_fair_queue), TEST(test_efsm),
+          TEST(test_relaxed_three_reps), TEST(test_relaxed_correlate),
+          TEST(test_relaxed_drops_waiting_reply), TEST(test_correlate_envelope),
+          TEST(test_req_router_envelope), TEST(test_router_to_rep),
+          TEST(test_router_bound_to_rep), TEST(test_rep_drops_malformed),
+          TEST(test_dealer_router_multipart), TEST(test_generated_ids),
+          TEST(test_connect_routing_id), TEST(test_router_mandatory),
+          TEST(test_router_drops_unroutable), TEST(test_router_duplicate_id),
+          TEST(test_router_handover), TEST(test_probe_router),
+          TEST(test_router_notify), TEST(test_peer_state), TEST(test_hello_msg),
           TEST(test_router_connects_before_bind),
           TEST(test_rep_connects_before_bind), TEST(test_ids_do_not_leak))

@@ -35,6 +35,10 @@ enum zmq__command_type {
     ZMQ__CMD_PIPE_HWM,
     /* socket -> reaper: take over this closed socket. */
     ZMQ__CMD_REAP,
+    /* pipe end -> peer end: report both queue lengths back (monitor
+     * pipe statistics); the answer is PIPE_STATS_PUBLISH. */
+    ZMQ__CMD_PIPE_PEER_STATS,
+    ZMQ__CMD_PIPE_STATS_PUBLISH,
     /* anything -> a thread: leave your loop. */
     ZMQ__CMD_THREAD_STOP,
 };
@@ -55,6 +59,12 @@ struct zmq__command {
         struct {
             int inhwm, outhwm;
         } pipe_hwm;
+        struct {
+            uint64_t msgs_written, msgs_read; /* the asking end's */
+        } pipe_peer_stats;
+        struct {
+            uint64_t outbound, inbound; /* the asking end's queues */
+        } pipe_stats_publish;
         struct {
             struct zmq__socket *socket;
         } reap;

@@ -65,6 +65,18 @@ void zmq__object_dispatch(const struct zmq__command *cmd)
             ZMQ__CONTAINER_OF(cmd->dest, struct zmq__io_thread, obj),
             cmd->args.reap.socket);
         break;
+    case ZMQ__CMD_PIPE_PEER_STATS:
+        zmq__pipe_process_peer_stats(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__pipe, obj),
+            cmd->args.pipe_peer_stats.msgs_written,
+            cmd->args.pipe_peer_stats.msgs_read);
+        break;
+    case ZMQ__CMD_PIPE_STATS_PUBLISH:
+        zmq__pipe_process_stats_publish(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__pipe, obj),
+            cmd->args.pipe_stats_publish.outbound,
+            cmd->args.pipe_stats_publish.inbound);
+        break;
     case ZMQ__CMD_THREAD_STOP:
         break; /* handled by the thread loop itself */
     }

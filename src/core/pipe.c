@@ -399,3 +399,34 @@ uint64_t zmq__pipe_pending(const struct zmq__pipe *p)
 {
     return p->msgs_written - p->peers_msgs_read;
 }
+
+/* Statistics travel as a request and its answer.  A request is only made
+ * on an active end, and the peer answers before it can have acknowledged
+ * any termination started later, so the answer never reaches a freed end
+ * (both commands go through the same FIFO mailbox). */
+bool zmq__pipe_request_stats(struct zmq__pipe *p)
+{
+    if (p->state != ZMQ__PIPE_ACTIVE || atomic_load(&p->peer_pending))
+        return false;
+    struct zmq__command cmd = {0};
+    cmd.args.pipe_peer_stats.msgs_written = p->msgs_written;
+    cmd.args.pipe_peer_stats.msgs_read = p->msgs_read;
+    send_to_peer(p, ZMQ__CMD_PIPE_PEER_STATS, &cmd);
+    return true;
+}
+
+void zmq__pipe_process_peer_stats(struct zmq__pipe *p, uint64_t written,
+                                  uint64_t read)
+{
+    struct zmq__command cmd = {0};
+    cmd.args.pipe_stats_publish.outbound = written - p->msgs_read;
+    cmd.args.pipe_stats_publish.inbound = p->msgs_written - read;
+    send_to_peer(p, ZMQ__CMD_PIPE_STATS_PUBLISH, &cmd);
+}
+
+void zmq__pipe_process_stats_publish(struct zmq__pipe *p, uint64_t outbound,
+                                     uint64_t inbound)
+{
+    if (p->sink_ops != NULL && p->sink_ops->stats != NULL)
+        p->sink_ops->stats(p->sink, p, outbound, inbound);
+}

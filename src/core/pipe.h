@@ -49,6 +49,10 @@ struct zmq__pipe_sink_ops {
     void (*write_activated)(void *sink, struct zmq__pipe *p);
     /* The end is finished; it is freed right after this returns. */
     void (*terminated)(void *sink, struct zmq__pipe *p);
+    /* The answer to zmq__pipe_request_stats: messages queued towards the
+     * peer and from it, as the peer counted them. */
+    void (*stats)(void *sink, struct zmq__pipe *p, uint64_t outbound,
+                  uint64_t inbound);
 };
 
 enum zmq__pipe_state {
@@ -152,7 +156,16 @@ int zmq__pipe_send_identity(struct zmq__pipe *p, const void *identity,
 /* Messages written towards the peer and not yet read by it. */
 uint64_t zmq__pipe_pending(const struct zmq__pipe *p);
 
+/* Asks the peer end for the queue lengths of both directions; the sink's
+ * stats callback receives them later.  false when the pipe cannot answer
+ * (terminating, or its peer is not attached yet). */
+bool zmq__pipe_request_stats(struct zmq__pipe *p);
+
 /* Command handlers, called by zmq__object_dispatch. */
+void zmq__pipe_process_peer_stats(struct zmq__pipe *p, uint64_t written,
+                                  uint64_t read);
+void zmq__pipe_process_stats_publish(struct zmq__pipe *p, uint64_t outbound,
+                                     uint64_t inbound);
 void zmq__pipe_process_activate_read(struct zmq__pipe *p);
 void zmq__pipe_process_activate_write(struct zmq__pipe *p, uint64_t msgs_read);
 void zmq__pipe_process_term(struct zmq__pipe *p, bool delay);

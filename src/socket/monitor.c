@@ -107,6 +107,11 @@ int zmq__monitor_start(struct zmq__monitor *m, struct zmq__ctx *ctx,
     if (type != ZMQ_PAIR && type != ZMQ_PUB && type != ZMQ_PUSH)
         return -EINVAL;
 
+    /* The old monitor goes first, so the new one may take its address. */
+    pthread_mutex_lock(&m->lock);
+    stop(m);
+    pthread_mutex_unlock(&m->lock);
+
     int err = 0;
     struct zmq__socket *s = zmq__ctx_create_socket(ctx, type, &err);
     if (s == NULL)
@@ -119,7 +124,6 @@ int zmq__monitor_start(struct zmq__monitor *m, struct zmq__ctx *ctx,
         return rc;
     }
     pthread_mutex_lock(&m->lock);
-    stop(m); /* a new monitor replaces the old one */
     m->socket = s;
     m->events = events;
     m->version = version;
@@ -134,4 +138,12 @@ void zmq__monitor_event(struct zmq__monitor *m, uint64_t event,
     pthread_mutex_lock(&m->lock);
     publish(m, event, values, nvalues, local, remote);
     pthread_mutex_unlock(&m->lock);
+}
+
+bool zmq__monitor_wants(struct zmq__monitor *m, uint64_t event)
+{
+    pthread_mutex_lock(&m->lock);
+    bool wants = m->socket != NULL && (m->events & event);
+    pthread_mutex_unlock(&m->lock);
+    return wants;
 }

@@ -16,6 +16,7 @@
 #define ZMQ__MONITOR_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,9 @@ void zmq__monitor_fini(struct zmq__monitor *m);
 int zmq__monitor_start(struct zmq__monitor *m, struct zmq__ctx *ctx,
                        const char *addr, uint64_t events, int version,
                        int type);
+
+/* True when a monitor is on and asked for `event`. */
+bool zmq__monitor_wants(struct zmq__monitor *m, uint64_t event);
 
 /* Publishes one event (if it is among the monitored ones). */
 void zmq__monitor_event(struct zmq__monitor *m, uint64_t event,

@@ -143,6 +143,13 @@ static bool rep_has_out(struct zmq__socket *s)
     return rep_of(s)->replying;
 }
 
+/* REP takes ROUTER's options, as in libzmq. */
+static int rep_setsockopt(struct zmq__socket *s, int option, const void *val,
+                          size_t len)
+{
+    return zmq__router_setsockopt(&rep_of(s)->r, option, val, len);
+}
+
 const struct zmq__socket_ops zmq__socket_rep_ops = {
     .name = "REP",
     .size = sizeof(struct rep),
@@ -156,4 +163,5 @@ const struct zmq__socket_ops zmq__socket_rep_ops = {
     .recv = rep_recv,
     .has_in = rep_has_in,
     .has_out = rep_has_out,
+    .setsockopt = rep_setsockopt,
 };

@@ -145,6 +145,25 @@ void zmq__router_terminated(struct zmq__socket *s, struct zmq__router *r,
         r->prefetched_from = NULL;
     if ((r->notify & ZMQ_NOTIFY_DISCONNECT) && !s->closing)
         notify(r, p);
+    /* ZMQ_DISCONNECT_MSG: [id][notice] when the peer ended the connection. */
+    const struct zmq__options_str *notice = &s->options.disconnect_msg;
+    if (notice->size > 0 && !s->closing &&
+        p->state == ZMQ__PIPE_TERM_ACK_SENT) {
+        struct zmq__msg id, body;
+        if (zmq__msg_init_buffer(&id, p->identity, p->identity_size) < 0)
+            return;
+        if (zmq__msg_init_buffer(&body, notice->data, notice->size) < 0) {
+            zmq__msg_close(&id);
+            return;
+        }
+        id.flags |= ZMQ__MSG_MORE;
+        if (zmq__msg_queue_push(&r->local, &id) < 0) {
+            zmq__msg_close(&id);
+            zmq__msg_close(&body);
+        } else if (zmq__msg_queue_push(&r->local, &body) < 0) {
+            zmq__msg_close(&body);
+        }
+    }
 }
 
 void zmq__router_read_activated(struct zmq__router *r, struct zmq__pipe *p)

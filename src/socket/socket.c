@@ -88,10 +88,25 @@ static void on_terminated(void *sink, struct zmq__pipe *p)
     s->ops->pipe_terminated(s, p);
 }
 
+/* A pipe's statistics came back: one PIPES_STATS monitor event. */
+static void on_stats(void *sink, struct zmq__pipe *p, uint64_t outbound,
+                     uint64_t inbound)
+{
+    struct zmq__socket *s = sink;
+    const char *endpoint = "";
+    for (size_t i = 0; i < s->nendpoints; i++)
+        if (s->endpoints[i].pipe == p)
+            endpoint = s->endpoints[i].uri;
+    uint64_t values[2] = {outbound, inbound};
+    zmq__monitor_event(&s->monitor, ZMQ_EVENT_PIPES_STATS, values, 2, endpoint,
+                       "");
+}
+
 static const struct zmq__pipe_sink_ops socket_sink_ops = {
     .read_activated = on_read_activated,
     .write_activated = on_write_activated,
     .terminated = on_terminated,
+    .stats = on_stats,
 };
 
 void zmq__socket_own_pipe(struct zmq__socket *s, struct zmq__pipe *p)
@@ -495,6 +510,19 @@ int zmq__socket_monitor(struct zmq__socket *s, const char *addr,
     if (rc == 0)
         rc = zmq__monitor_start(&s->monitor, s->obj.ctx, addr, events, version,
                                 type);
+    unlock(s);
+    return rc;
+}
+
+int zmq__socket_monitor_pipes_stats(struct zmq__socket *s)
+{
+    lock(s);
+    int rc = s->ctx_terminated ? -ETERM : process_commands(s, 0);
+    if (rc == 0 && !zmq__monitor_wants(&s->monitor, ZMQ_EVENT_PIPES_STATS))
+        rc = -EINVAL; /* no monitor, or PIPES_STATS not asked for */
+    if (rc == 0)
+        for (size_t i = 0; i < s->npipes; i++)
+            zmq__pipe_request_stats(s->pipes[i]);
     unlock(s);
     return rc;
 }

@@ -157,6 +157,11 @@ void zmq__socket_attach_pipe(struct zmq__socket *s, struct zmq__pipe *p);
 int zmq__socket_monitor(struct zmq__socket *s, const char *addr,
                         uint64_t events, int version, int type);
 
+/* zmq_socket_monitor_pipes_stats: asks every pipe for its queue lengths;
+ * each answer becomes a PIPES_STATS event.  -EINVAL without a monitor
+ * that asked for ZMQ_EVENT_PIPES_STATS. */
+int zmq__socket_monitor_pipes_stats(struct zmq__socket *s);
+
 /* zmq_socket_get_peer_state (ROUTER). */
 int zmq__socket_peer_state(struct zmq__socket *s, const void *id, size_t size);
 

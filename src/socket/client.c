@@ -77,13 +77,6 @@ static int single_part_recv(struct zmq__socket *s, struct zmq__msg *msg)
     return zmq__fq_recv_single(&client_of(s)->in, msg, &from);
 }
 
-static int no_send(struct zmq__socket *s, struct zmq__msg *msg)
-{
-    (void)s;
-    (void)msg;
-    return -ENOTSUP;
-}
-
 static bool client_has_in(struct zmq__socket *s)
 {
     return zmq__fq_has_in(&client_of(s)->in);
@@ -92,12 +85,6 @@ static bool client_has_in(struct zmq__socket *s)
 static bool client_has_out(struct zmq__socket *s)
 {
     return zmq__lb_has_out(&client_of(s)->out);
-}
-
-static bool never(struct zmq__socket *s)
-{
-    (void)s;
-    return false;
 }
 
 const struct zmq__socket_ops zmq__socket_client_ops = {
@@ -132,10 +119,10 @@ const struct zmq__socket_ops zmq__socket_gather_ops = {
     .pipe_terminated = client_terminated,
     .read_activated = client_read_activated,
     .write_activated = client_write_activated,
-    .send = no_send,
+    .send = zmq__socket_op_enotsup,
     .recv = single_part_recv,
     .has_in = client_has_in,
-    .has_out = never,
+    .has_out = zmq__socket_op_false,
 };
 
 const struct zmq__socket_ops zmq__socket_scatter_ops = {
@@ -149,7 +136,7 @@ const struct zmq__socket_ops zmq__socket_scatter_ops = {
     .read_activated = client_read_activated,
     .write_activated = client_write_activated,
     .send = single_part_send,
-    .recv = no_send,
-    .has_in = never,
+    .recv = zmq__socket_op_enotsup,
+    .has_in = zmq__socket_op_false,
     .has_out = client_has_out,
 };

@@ -29,28 +29,9 @@ static void set_activated(struct zmq__socket *s, struct zmq__pipe *p)
     zmq__pipe_set_activate(set_of(s), p);
 }
 
-static void ignore_activated(struct zmq__socket *s, struct zmq__pipe *p)
-{
-    (void)s;
-    (void)p;
-}
-
 static void set_fini(struct zmq__socket *s)
 {
     zmq__pipe_set_fini(set_of(s));
-}
-
-static int not_supported(struct zmq__socket *s, struct zmq__msg *msg)
-{
-    (void)s;
-    (void)msg;
-    return -ENOTSUP;
-}
-
-static bool never(struct zmq__socket *s)
-{
-    (void)s;
-    return false;
 }
 
 static int push_send(struct zmq__socket *s, struct zmq__msg *msg)
@@ -79,11 +60,11 @@ const struct zmq__socket_ops zmq__socket_push_ops = {
     .fini = set_fini,
     .attach_pipe = set_attach,
     .pipe_terminated = set_terminated,
-    .read_activated = ignore_activated,
+    .read_activated = zmq__socket_op_ignore,
     .write_activated = set_activated,
     .send = push_send,
-    .recv = not_supported,
-    .has_in = never,
+    .recv = zmq__socket_op_enotsup,
+    .has_in = zmq__socket_op_false,
     .has_out = push_has_out,
 };
 
@@ -94,9 +75,9 @@ const struct zmq__socket_ops zmq__socket_pull_ops = {
     .attach_pipe = set_attach,
     .pipe_terminated = set_terminated,
     .read_activated = set_activated,
-    .write_activated = ignore_activated,
-    .send = not_supported,
+    .write_activated = zmq__socket_op_ignore,
+    .send = zmq__socket_op_enotsup,
     .recv = pull_recv,
     .has_in = pull_has_in,
-    .has_out = never,
+    .has_out = zmq__socket_op_false,
 };

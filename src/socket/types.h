@@ -13,11 +13,17 @@
 #include "core/msg.h"
 
 struct zmq__pipe;
+struct zmq__socket;
 struct zmq__socket_ops;
 
 /* The ops of socket type `type`.  -EINVAL for a number that is no socket
  * type, -ENOTSUP for a type this build does not have yet. */
 int zmq__socket_type_ops(int type, const struct zmq__socket_ops **ops);
+
+/* Trivial ops shared by the types: a direction the type does not have. */
+bool zmq__socket_op_false(struct zmq__socket *s);
+int zmq__socket_op_enotsup(struct zmq__socket *s, struct zmq__msg *msg);
+void zmq__socket_op_ignore(struct zmq__socket *s, struct zmq__pipe *p);
 
 /* The ops tables, one per type file. */
 extern const struct zmq__socket_ops zmq__socket_pair_ops;

@@ -295,19 +295,6 @@ static bool always(struct zmq__socket *s)
     return true;
 }
 
-static bool never(struct zmq__socket *s)
-{
-    (void)s;
-    return false;
-}
-
-static int not_supported(struct zmq__socket *s, struct zmq__msg *msg)
-{
-    (void)s;
-    (void)msg;
-    return -ENOTSUP;
-}
-
 /* SUBSCRIBE / UNSUBSCRIBE: the message an XSUB application would send. */
 static int subscribe_option(struct zmq__socket *s, bool subscribe,
                             const void *topic, size_t len)
@@ -407,10 +394,10 @@ const struct zmq__socket_ops zmq__socket_sub_ops = {
     .pipe_terminated = xsub_terminated,
     .read_activated = xsub_read_activated,
     .write_activated = xsub_write_activated,
-    .send = not_supported,
+    .send = zmq__socket_op_enotsup,
     .recv = xsub_recv,
     .has_in = xsub_has_in,
-    .has_out = never,
+    .has_out = zmq__socket_op_false,
     .setsockopt = xsub_setsockopt,
     .getsockopt = xsub_getsockopt,
 };

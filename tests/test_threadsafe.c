@@ -29,15 +29,11 @@
 
 #define TIMEOUT_MS 5000
 
+#include "testutil_socket.h"
+
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
-
-static void set_int(void *s, int option, int value)
-{
-    int rc = zmq_setsockopt(s, option, &value, sizeof value);
-    CHECK_EQ(rc, 0);
-}
 
 static int get_int(void *s, int option)
 {
@@ -46,66 +42,6 @@ static int get_int(void *s, int option)
     int rc = zmq_getsockopt(s, option, &value, &len);
     CHECK_EQ(rc, 0);
     return value;
-}
-
-static void *new_socket(void *ctx, int type)
-{
-    void *s = zmq_socket(ctx, type);
-    CHECK(s != NULL);
-    if (s != NULL) {
-        set_int(s, ZMQ_RCVTIMEO, TIMEOUT_MS);
-        set_int(s, ZMQ_SNDTIMEO, TIMEOUT_MS);
-    }
-    return s;
-}
-
-static int bind_ep(void *s, const char *ep, char *out, size_t out_len)
-{
-    if (zmq_bind(s, ep) != 0)
-        return -1;
-    size_t len = out_len;
-    return zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, out, &len);
-}
-
-static int send_to(void *s, uint32_t id, const char *text, int flags)
-{
-    zmq_msg_t m;
-    size_t len = strlen(text);
-    if (zmq_msg_init_buffer(&m, text, len) != 0)
-        return -1;
-    if (id != 0 && zmq_msg_set_routing_id(&m, id) != 0) {
-        zmq_msg_close(&m);
-        return -1;
-    }
-    int rc = zmq_msg_send(&m, s, flags);
-    if (rc < 0) {
-        int err = errno;
-        zmq_msg_close(&m);
-        errno = err;
-    }
-    return rc;
-}
-
-static int recv_from(void *s, char *buf, size_t cap, uint32_t *id, int flags)
-{
-    zmq_msg_t m;
-    zmq_msg_init(&m);
-    int rc = zmq_msg_recv(&m, s, flags);
-    if (rc < 0) {
-        int err = errno;
-        zmq_msg_close(&m);
-        errno = err;
-        return -1;
-    }
-    size_t n = zmq_msg_size(&m);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(buf, zmq_msg_data(&m), n);
-    buf[n] = '\0';
-    if (id != NULL)
-        *id = zmq_msg_routing_id(&m);
-    zmq_msg_close(&m);
-    return rc;
 }
 
 static void check_nothing(void *s)

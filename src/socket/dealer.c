@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/pipe.h"
+#include "core/random.h"
 #include "socket/socket.h"
 #include "socket/types.h"
 
@@ -154,7 +155,7 @@ static int req_init(struct zmq__socket *s)
 {
     dealer_init(s);
     req_of(s)->begins = true;
-    req_of(s)->request_id = zmq__socket_random_u32();
+    req_of(s)->request_id = zmq__random_u32();
     return 0;
 }
 

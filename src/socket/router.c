@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/pipe.h"
+#include "core/random.h"
 #include "socket/router.h"
 #include "socket/socket.h"
 
@@ -61,7 +62,7 @@ static void generate_id(struct zmq__router *r, struct zmq__pipe *p)
 void zmq__router_init(struct zmq__socket *s, struct zmq__router *r)
 {
     memset(r, 0, sizeof *r);
-    r->next_id = zmq__socket_random_u32();
+    r->next_id = zmq__random_u32();
     s->options.recv_routing_id = 1;
     s->options.can_send_hello_msg = 1;
     s->options.can_recv_disconnect_msg = 1;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "core/pipe.h"
+#include "core/random.h"
 #include "socket/idmap.h"
 #include "socket/socket.h"
 #include "socket/types.h"
@@ -35,7 +36,7 @@ static struct server *server_of(struct zmq__socket *s)
 static int server_init(struct zmq__socket *s)
 {
     struct server *sv = server_of(s);
-    zmq__idmap_init(&sv->ids, zmq__socket_random_u32());
+    zmq__idmap_init(&sv->ids, zmq__random_u32());
     s->options.can_send_hello_msg = 1;
     s->options.can_recv_disconnect_msg = 1;
     return 0;

@@ -24,7 +24,6 @@
 #include "core/ctx.h"
 #include "core/err.h"
 #include "core/pipe.h"
-#include "core/random.h"
 #include "poll/poller.h"
 #include "socket/router.h"
 #include "socket/types.h"
@@ -123,7 +122,6 @@ void zmq__socket_attach_pipe(struct zmq__socket *s, struct zmq__pipe *p)
         if (v == NULL) {
             /* Without room to track it the connection cannot be served;
              * dropping it is the one safe answer. */
-            s->pipe_cap = s->pipe_cap; /* unchanged */
             zmq__pipe_terminate(p, false);
             return;
         }
@@ -636,11 +634,6 @@ void zmq__socket_queue_disconnect_msg(struct zmq__socket *s,
     m.routing_id = p->routing_id;
     if (zmq__msg_queue_push(q, &m) < 0)
         zmq__msg_close(&m);
-}
-
-uint32_t zmq__socket_random_u32(void)
-{
-    return zmq__random_u32();
 }
 
 int zmq__socket_unbind(struct zmq__socket *s, const char *uri)

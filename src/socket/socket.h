@@ -189,8 +189,6 @@ struct zmq__msg_queue;
 void zmq__socket_queue_disconnect_msg(struct zmq__socket *s,
                                       struct zmq__msg_queue *q,
                                       struct zmq__pipe *p);
-/* A random starting point for id counters. */
-uint32_t zmq__socket_random_u32(void);
 /* SERVER/PEER: the pipe with this routing id, or NULL. */
 struct zmq__pipe *zmq__socket_server_find(struct zmq__socket *s, uint32_t id);
 

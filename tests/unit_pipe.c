@@ -8,6 +8,10 @@
  * wake-up rules (ACTIVATE_READ only to a sleeping reader), the HWM/LWM
  * credit flow, rollback, and every path of the termination handshake.
  *
+ * Conflating pipes (ZMQ_CONFLATE) get the same treatment: only the last
+ * message is read, multipart messages stay whole, wake-ups, identity,
+ * termination, no HWM.
+ *
  * Messages with zero-copy bodies and a counting free function show
  * which messages were released; AddressSanitizer shows that the ends,
  * their queues and the commands are all freed.
@@ -60,8 +64,10 @@ struct fixture {
     struct sink a, b; /* a owns ends[0], b owns ends[1] */
 };
 
-/* ends[0] (a) writes to ends[1] (b) with hwm_ab, b to a with hwm_ba. */
-static int setup(struct fixture *f, int hwm_ab, int hwm_ba)
+/* ends[0] (a) writes to ends[1] (b) with hwm_ab, b to a with hwm_ba;
+ * conflate_ab / conflate_ba make those directions conflate. */
+static int setup_conflate(struct fixture *f, int hwm_ab, int hwm_ba,
+                          bool conflate_ab, bool conflate_ba)
 {
     memset(f, 0, sizeof *f);
     if (zmq__mailbox_init(&f->a.mb, NULL) != 0)
@@ -72,7 +78,11 @@ static int setup(struct fixture *f, int hwm_ab, int hwm_ba)
     }
     struct zmq__pipe *ends[2];
     const int hwm[2] = {hwm_ab, hwm_ba};
-    if (zmq__pipe_pair(NULL, ends, hwm) != 0) {
+    const bool conflate[2] = {conflate_ab, conflate_ba};
+    int rc = conflate_ab || conflate_ba
+                 ? zmq__pipe_pair_conflate(NULL, ends, hwm, conflate)
+                 : zmq__pipe_pair(NULL, ends, hwm);
+    if (rc != 0) {
         zmq__mailbox_fini(&f->a.mb);
         zmq__mailbox_fini(&f->b.mb);
         return -1;
@@ -82,6 +92,11 @@ static int setup(struct fixture *f, int hwm_ab, int hwm_ba)
     zmq__pipe_attach(ends[0], &f->a.mb, &sink_ops, &f->a);
     zmq__pipe_attach(ends[1], &f->b.mb, &sink_ops, &f->b);
     return 0;
+}
+
+static int setup(struct fixture *f, int hwm_ab, int hwm_ba)
+{
+    return setup_conflate(f, hwm_ab, hwm_ba, false, false);
 }
 
 /* Processes every command queued for s; returns how many. */
@@ -975,6 +990,409 @@ static void test_term_with_commands_in_flight(void)
     teardown(&f);
 }
 
+/* --- conflating pipes --------------------------------------------------- */
+
+/* Five messages written, only the last is read; the others are released
+ * as soon as a newer one replaces them. */
+static void test_conflate_last_wins(void)
+{
+    static const char *const text[] = {"c0", "c1", "c2", "c3", "c4"};
+    struct fixture f;
+    REQUIRE(setup_conflate(&f, 10, 10, true, true) == 0);
+    struct zmq__pipe *a = f.a.pipe, *b = f.b.pipe;
+    frees = 0;
+
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ(write_zc(a, text[i], false), 0);
+    CHECK_EQ(frees, 4);              /* replaced before the flush */
+    CHECK(!zmq__pipe_check_read(b)); /* nothing flushed yet: b sleeps */
+    zmq__pipe_flush(a);
+    CHECK_EQ(deliver_all(&f), 1);
+    CHECK_EQ(f.b.read_activated, 1);
+    CHECK(read_expect(b, "c4", false));
+    CHECK_EQ(frees, 5);
+    CHECK_EQ(read_fails(b), -EAGAIN);
+
+    /* Flushed one by one while the reader does not read: the same. */
+    for (int i = 0; i < 5; i++) {
+        CHECK_EQ(write_zc(a, text[i], false), 0);
+        zmq__pipe_flush(a);
+    }
+    CHECK_EQ(frees, 9);
+    deliver_all(&f);
+    CHECK(read_expect(b, "c4", false));
+    CHECK_EQ(read_fails(b), -EAGAIN);
+
+    /* Writing after the reader drained works, and wakes it. */
+    CHECK_EQ(write_text(a, "after", false), 0);
+    zmq__pipe_flush(a);
+    CHECK_EQ(deliver_all(&f), 1);
+    CHECK_EQ(f.b.read_activated, 3);
+    CHECK(read_expect(b, "after", false));
+    CHECK_EQ(read_fails(b), -EAGAIN);
+
+    /* The other direction conflates too. */
+    CHECK_EQ(write_text(b, "b1", false), 0);
+    CHECK_EQ(write_text(b, "b2", false), 0);
+    zmq__pipe_flush(b);
+    CHECK(read_expect(a, "b2", false));
+    CHECK_EQ(read_fails(a), -EAGAIN);
+    deliver_all(&f);
+    teardown(&f);
+    CHECK_EQ(frees, 10);
+}
+
+/* A message the reader has looked at (check_read) but not started is
+ * still replaced by a newer one, as libzmq reads the newest at read. */
+static void test_conflate_newer_after_peek(void)
+{
+    struct fixture f;
+    REQUIRE(setup_conflate(&f, 10, 10, true, false) == 0);
+    struct zmq__pipe *a = f.a.pipe, *b = f.b.pipe;
+    frees = 0;
+    CHECK_EQ(write_zc(a, "old", false), 0);
+    zmq__pipe_flush(a);
+    CHECK(zmq__pipe_check_read(b));
+    CHECK_EQ(write_zc(a, "new", false), 0);
+    zmq__pipe_flush(a);
+    CHECK_EQ(frees, 0); /* "old" is the reader's now */
+    CHECK(read_expect(b, "new", false));
+    CHECK_EQ(frees, 2);
+    CHECK_EQ(read_fails(b), -EAGAIN);
+    deliver_all(&f);
+    teardown(&f);
+}
+
+/* ACTIVATE_READ goes only to a reader that found the pipe empty. */
+static void test_conflate_reader_asleep(void)
+{
+    struct fixture f;
+    REQUIRE(setup_conflate(&f, 0, 0, true, true) == 0);
+    struct zmq__pipe *a = f.a.pipe, *b = f.b.pipe;
+
+    /* A new pipe's reader counts as awake. */
+    CHECK_EQ(write_text(a, "m1", false), 0);
+    zmq__pipe_flush(a);
+    CHECK_EQ(deliver_all(&f), 0);
+    CHECK(read_expect(b, "m1", false));
+
+    /* The reader runs dry: the next flush wakes it, once. */
+    CHECK_EQ(read_fails(b), -EAGAIN);
+    CHECK(!zmq__pipe_check_read(b));
+    CHECK_EQ(write_text(a, "m2", false), 0);
+    zmq__pipe_flush(a);
+    CHECK_EQ(write_text(a, "m3", false), 0);
+    zmq__pipe_flush(a);
+    CHECK_EQ(deliver(&f.b), 1);
+    CHECK_EQ(f.b.cmds[ZMQ__CMD_ACTIVATE_READ], 1);
+    CHECK_EQ(f.b.read_activated, 1);
+    CHECK_EQ(write_text(a, "m4", false), 0);
+    zmq__pipe_flush(a);
+    CHECK_EQ(deliver_all(&f), 0);
+    CHECK(read_expect(b, "m4", false));
+    CHECK_EQ(read_fails(b), -EAGAIN);
+
+    /* A flush with nothing new sends nothing. */
+    zmq__pipe_flush(a);
+    CHECK_EQ(deliver_all(&f), 0);
+    /* An unfinished message is not published and wakes nobody. */
+    CHECK_EQ(write_text(a, "p1", true), 0);
+    zmq__pipe_flush(a);
+    CHECK_EQ(deliver_all(&f), 0);
+    CHECK_EQ(write_text(a, "p2", false), 0);
+    zmq__pipe_flush(a);
+    CHECK_EQ(deliver_all(&f), 1);
+    CHECK_EQ(f.b.read_activated, 2);
+    CHECK(read_expect(b, "p1", true));
+    CHECK(read_expect(b, "p2", false));
+    teardown(&f);
+}
+
+/* Multipart: the last complete message wins, whole; one whose reading
+ * began is read to its end; an unfinished one is never seen. */
+static void test_conflate_multipart(void)
+{
+    struct fixture f;
+    REQUIRE(setup_conflate(&f, 10, 10, true, true) == 0);
+    struct zmq__pipe *a = f.a.pipe, *b = f.b.pipe;
+    frees = 0;
+
+    CHECK_EQ(write_zc(a, "a1", true), 0);
+    CHECK_EQ(write_zc(a, "a2", true), 0);
+    CHECK_EQ(write_zc(a, "a3", false), 0);
+    CHECK_EQ(write_zc(a, "b1", true), 0);
+    CHECK_EQ(write_zc(a, "b2", false), 0);
+    CHECK_EQ(frees, 3);                   /* a1..a3 */
+    CHECK_EQ(write_zc(a, "c1", true), 0); /* unfinished */
+    zmq__pipe_flush(a);
+    CHECK(read_expect(b, "b1", true));
+    CHECK(read_expect(b, "b2", false));
+    CHECK_EQ(read_fails(b), -EAGAIN);
+    CHECK_EQ(frees, 5);
+
+    /* c is finished now; while it is read, d and e come: c is read to
+     * its end, then e, whole. */
+    CHECK_EQ(write_zc(a, "c2", false), 0);
+    zmq__pipe_flush(a);
+    CHECK_EQ(deliver_all(&f), 1); /* b ran dry: woken */
+    CHECK(read_expect(b, "c1", true));
+    CHECK_EQ(write_zc(a, "d", false), 0);
+    zmq__pipe_flush(a);
+    CHECK_EQ(write_zc(a, "e1", true), 0);
+    CHECK_EQ(write_zc(a, "e2", false), 0);
+    zmq__pipe_flush(a);
+    CHECK_EQ(frees, 7); /* c1, d */
+    CHECK(read_expect(b, "c2", false));
+    CHECK(read_expect(b, "e1", true));
+    CHECK(read_expect(b, "e2", false));
+    CHECK_EQ(read_fails(b), -EAGAIN);
+    CHECK_EQ(frees, 10);
+
+    /* A message whose parts outgrow the first buffer. */
+    char buf[16];
+    for (int i = 0; i < 40; i++) {
+        snprintf(buf, sizeof buf, "g%d", i);
+        CHECK_EQ(write_text(a, buf, i < 39), 0);
+    }
+    zmq__pipe_flush(a);
+    CHECK_EQ(deliver_all(&f), 1);
+    for (int i = 0; i < 40; i++) {
+        snprintf(buf, sizeof buf, "g%d", i);
+        CHECK(read_expect(b, buf, i < 39));
+    }
+    CHECK_EQ(read_fails(b), -EAGAIN);
+
+    /* Rollback drops the unfinished parts only, and keeps the complete
+     * message before them. */
+    CHECK_EQ(write_zc(a, "kept", false), 0);
+    CHECK_EQ(write_zc(a, "h1", true), 0);
+    CHECK_EQ(write_zc(a, "h2", true), 0);
+    zmq__pipe_rollback(a);
+    CHECK_EQ(frees, 12);
+    zmq__pipe_flush(a);
+    CHECK_EQ(deliver_all(&f), 1);
+    CHECK(read_expect(b, "kept", false));
+    CHECK_EQ(read_fails(b), -EAGAIN);
+    CHECK_EQ(frees, 13);
+    deliver_all(&f);
+    teardown(&f);
+    CHECK_EQ(frees, 13);
+}
+
+/* No HWM: a conflating writer never waits, and set_hwms keeps it so;
+ * the non-conflating direction of the same pair keeps its mark. */
+static void test_conflate_no_hwm(void)
+{
+    struct fixture f;
+    REQUIRE(setup_conflate(&f, 1, 2, true, false) == 0);
+    struct zmq__pipe *a = f.a.pipe, *b = f.b.pipe;
+    char buf[16];
+    for (int i = 0; i < 10000; i++) {
+        CHECK(zmq__pipe_check_write(a));
+        snprintf(buf, sizeof buf, "x%d", i);
+        CHECK_EQ(write_text(a, buf, false), 0);
+        zmq__pipe_flush(a);
+    }
+    CHECK(read_expect(b, "x9999", false));
+    CHECK_EQ(read_fails(b), -EAGAIN);
+    CHECK_EQ(write_text(b, "r1", false), 0);
+    CHECK_EQ(write_text(b, "r2", false), 0);
+    zmq__pipe_flush(b);
+
+    /* a: inbound 4, outbound 1 -- the outbound direction conflates. */
+    zmq__pipe_set_hwms(a, 4, 1);
+    deliver_all(&f);
+    for (int i = 0; i < 100; i++) {
+        CHECK(zmq__pipe_check_write(a));
+        CHECK_EQ(write_text(a, "y", false), 0);
+    }
+    zmq__pipe_flush(a);
+    deliver_all(&f);
+    CHECK(read_expect(b, "y", false));
+    /* b -> a now allows 4. */
+    CHECK(zmq__pipe_check_write(b));
+    CHECK_EQ(write_text(b, "r3", false), 0);
+    CHECK_EQ(write_text(b, "r4", false), 0);
+    CHECK(!zmq__pipe_check_write(b));
+    zmq__pipe_flush(b);
+    CHECK(read_expect(a, "r1", false));
+    CHECK(read_expect(a, "r2", false));
+    CHECK(read_expect(a, "r3", false));
+    CHECK(read_expect(a, "r4", false));
+    deliver_all(&f);
+    teardown(&f);
+}
+
+/* The identity is never conflated away and comes first. */
+static void test_conflate_identity(void)
+{
+    struct fixture f;
+    REQUIRE(setup_conflate(&f, 10, 10, true, true) == 0);
+    struct zmq__pipe *a = f.a.pipe, *b = f.b.pipe;
+    b->identity_first = true;
+    CHECK_EQ(zmq__pipe_send_identity(a, "ID-A", 4), 0);
+    CHECK_EQ(write_text(a, "m1", false), 0);
+    CHECK_EQ(write_text(a, "m2", false), 0);
+    zmq__pipe_flush(a);
+    CHECK(zmq__pipe_check_read(b));
+    CHECK_EQ(b->identity_size, 4);
+    CHECK(memcmp(b->identity, "ID-A", 4) == 0);
+    CHECK(read_expect(b, "m2", false));
+    CHECK_EQ(read_fails(b), -EAGAIN);
+
+    /* Identity alone on a sleeping reader wakes it. */
+    a->identity_first = true;
+    CHECK_EQ(read_fails(a), -EAGAIN);
+    CHECK_EQ(zmq__pipe_send_identity(b, "ID-B", 4), 0);
+    CHECK_EQ(deliver_all(&f), 1);
+    CHECK_EQ(f.a.read_activated, 1);
+    CHECK_EQ(read_fails(a), -EAGAIN);
+    CHECK_EQ(a->identity_size, 4);
+    CHECK(memcmp(a->identity, "ID-B", 4) == 0);
+    teardown(&f);
+
+    /* Identities never read (one flushed, one replacing it) are released
+     * with the pipe; long enough to be allocated, for ASan to see. */
+    static const char long_id[] = "an identity too long to live inline, 48 b";
+    REQUIRE(setup_conflate(&f, 10, 10, true, true) == 0);
+    CHECK_EQ(zmq__pipe_send_identity(f.a.pipe, long_id, sizeof long_id), 0);
+    CHECK_EQ(zmq__pipe_send_identity(f.a.pipe, long_id, sizeof long_id), 0);
+    teardown(&f);
+}
+
+/* Termination with delay delivers the newest message, then ends; the
+ * reader asleep is woken for it. */
+static void test_conflate_term_delay(void)
+{
+    struct fixture f;
+    REQUIRE(setup_conflate(&f, 10, 10, true, true) == 0);
+    struct zmq__pipe *a = f.a.pipe, *b = f.b.pipe;
+    frees = 0;
+    CHECK_EQ(read_fails(b), -EAGAIN); /* b sleeps */
+    static const char *const text[] = {"t0", "t1", "t2", "t3", "t4"};
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ(write_zc(a, text[i], false), 0);
+    zmq__pipe_flush(a);
+    zmq__pipe_terminate(a, true);
+    deliver_all(&f);
+    CHECK_EQ(f.b.read_activated, 1);
+    CHECK_EQ(f.a.terminated + f.b.terminated, 0);
+    CHECK(read_expect(b, "t4", false));
+    CHECK_EQ(f.a.terminated + f.b.terminated, 0);
+    CHECK_EQ(read_fails(b), -EAGAIN); /* the delimiter: b acknowledges */
+    deliver_all(&f);
+    CHECK_EQ(f.a.terminated, 1);
+    CHECK_EQ(f.b.terminated, 1);
+    CHECK_EQ(frees, 5);
+    teardown(&f);
+
+    /* Unflushed and partly read: the message being read is finished,
+     * the newest complete one follows, an unfinished one is dropped. */
+    REQUIRE(setup_conflate(&f, 10, 10, true, true) == 0);
+    a = f.a.pipe;
+    b = f.b.pipe;
+    frees = 0;
+    CHECK_EQ(write_zc(a, "r1", true), 0);
+    CHECK_EQ(write_zc(a, "r2", false), 0);
+    zmq__pipe_flush(a);
+    CHECK(read_expect(b, "r1", true));
+    CHECK_EQ(write_zc(a, "x", false), 0);
+    CHECK_EQ(write_zc(a, "y", false), 0);
+    CHECK_EQ(write_zc(a, "half", true), 0);
+    zmq__pipe_terminate(a, true); /* no flush before */
+    CHECK_EQ(frees, 3);           /* r1, x, half */
+    deliver_all(&f);
+    CHECK(read_expect(b, "r2", false));
+    CHECK(read_expect(b, "y", false));
+    CHECK_EQ(read_fails(b), -EAGAIN);
+    deliver_all(&f);
+    CHECK_EQ(f.a.terminated, 1);
+    CHECK_EQ(f.b.terminated, 1);
+    CHECK_EQ(frees, 5);
+    teardown(&f);
+
+    /* Nothing written: the delimiter alone ends it. */
+    REQUIRE(setup_conflate(&f, 10, 10, true, true) == 0);
+    CHECK_EQ(read_fails(f.b.pipe), -EAGAIN);
+    zmq__pipe_terminate(f.a.pipe, true);
+    deliver_all(&f);
+    CHECK_EQ(f.b.read_activated, 1);
+    CHECK_EQ(read_fails(f.b.pipe), -EAGAIN);
+    deliver_all(&f);
+    CHECK_EQ(f.a.terminated, 1);
+    CHECK_EQ(f.b.terminated, 1);
+    teardown(&f);
+}
+
+/* Termination without delay, both at once, and hurry release every
+ * message held anywhere in the pair. */
+static void test_conflate_term_releases(void)
+{
+    struct fixture f;
+    REQUIRE(setup_conflate(&f, 10, 10, true, true) == 0);
+    struct zmq__pipe *a = f.a.pipe, *b = f.b.pipe;
+    frees = 0;
+    CHECK_EQ(write_zc(a, "s1", true), 0); /* being read */
+    CHECK_EQ(write_zc(a, "s2", false), 0);
+    zmq__pipe_flush(a);
+    CHECK(read_expect(b, "s1", true));
+    CHECK_EQ(write_zc(a, "pub", false), 0); /* published */
+    zmq__pipe_flush(a);
+    CHECK_EQ(write_zc(a, "ready", false), 0); /* written, not flushed */
+    CHECK_EQ(write_zc(a, "part", true), 0);   /* unfinished */
+    CHECK_EQ(write_zc(b, "back", false), 0);
+    zmq__pipe_flush(b);
+    zmq__pipe_terminate(a, false);
+    deliver_all(&f);
+    CHECK_EQ(f.a.terminated, 1);
+    CHECK_EQ(f.b.terminated, 1);
+    CHECK_EQ(frees, 6);
+    teardown(&f);
+
+    REQUIRE(setup_conflate(&f, 10, 10, true, true) == 0);
+    frees = 0;
+    CHECK_EQ(write_zc(f.a.pipe, "q1", false), 0);
+    zmq__pipe_flush(f.a.pipe);
+    CHECK_EQ(write_zc(f.b.pipe, "q2", false), 0);
+    zmq__pipe_flush(f.b.pipe);
+    zmq__pipe_terminate(f.a.pipe, true);
+    zmq__pipe_terminate(f.b.pipe, true);
+    deliver_all(&f);
+    CHECK_EQ(f.a.terminated, 1);
+    CHECK_EQ(f.b.terminated, 1);
+    CHECK_EQ(frees, 2);
+    teardown(&f);
+
+    REQUIRE(setup_conflate(&f, 10, 10, true, true) == 0);
+    frees = 0;
+    CHECK_EQ(write_zc(f.a.pipe, "q", false), 0);
+    zmq__pipe_flush(f.a.pipe);
+    zmq__pipe_terminate(f.a.pipe, true);
+    deliver_all(&f);
+    CHECK_EQ(deliver_all(&f), 0); /* b waits for its sink to read */
+    zmq__pipe_hurry(f.a.pipe);
+    deliver_all(&f);
+    CHECK_EQ(f.a.terminated, 1);
+    CHECK_EQ(f.b.terminated, 1);
+    CHECK_EQ(frees, 1);
+    teardown(&f);
+}
+
+/* A pair whose second end never got an owner is freed whole. */
+static void test_conflate_free_pair(void)
+{
+    struct zmq__pipe *ends[2];
+    const int hwm[2] = {5, 5};
+    const bool conflate[2] = {true, false};
+    REQUIRE(zmq__pipe_pair_conflate(NULL, ends, hwm, conflate) == 0);
+    frees = 0;
+    CHECK_EQ(write_zc(ends[0], "one", false), 0);
+    CHECK_EQ(write_zc(ends[1], "two", false), 0);
+    CHECK_EQ(write_zc(ends[0], "three", true), 0);
+    zmq__pipe_free_pair(ends[0]);
+    CHECK_EQ(frees, 3);
+}
+
 TEST_MAIN(TEST(test_single_messages), TEST(test_multipart),
           TEST(test_reader_asleep), TEST(test_hwm),
           TEST(test_hwm_multipart_at_limit), TEST(test_unlimited),
@@ -988,4 +1406,9 @@ TEST_MAIN(TEST(test_single_messages), TEST(test_multipart),
           TEST(test_term_delay_reader_gives_up), TEST(test_term_both),
           TEST(test_term_crossing), TEST(test_term_hurry),
           TEST(test_term_rolls_back_partial),
-          TEST(test_term_with_commands_in_flight))
+          TEST(test_term_with_commands_in_flight),
+          TEST(test_conflate_last_wins), TEST(test_conflate_newer_after_peek),
+          TEST(test_conflate_reader_asleep), TEST(test_conflate_multipart),
+          TEST(test_conflate_no_hwm), TEST(test_conflate_identity),
+          TEST(test_conflate_term_delay), TEST(test_conflate_term_releases),
+          TEST(test_conflate_free_pair))

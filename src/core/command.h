@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct zmq__object;
+struct zmq__own;
 struct zmq__pipe;
 struct zmq__socket;
 
@@ -39,8 +40,20 @@ enum zmq__command_type {
      * pipe statistics); the answer is PIPE_STATS_PUBLISH. */
     ZMQ__CMD_PIPE_PEER_STATS,
     ZMQ__CMD_PIPE_STATS_PUBLISH,
+    /* lookup thread -> resolve request (transport/resolver.h): the
+     * result is in the request. */
+    ZMQ__CMD_RESOLVED,
     /* anything -> a thread: leave your loop. */
     ZMQ__CMD_THREAD_STOP,
+    /* Ownership of I/O-thread objects (own.h).  socket -> child: start
+     * on your thread / finish within linger.  child -> socket: done
+     * (the last command from the child) / please terminate me.
+     * listener -> socket: adopt this new child (an accepted session). */
+    ZMQ__CMD_PLUG,
+    ZMQ__CMD_TERM,
+    ZMQ__CMD_TERM_ACK,
+    ZMQ__CMD_TERM_REQ,
+    ZMQ__CMD_OWN,
 };
 
 struct zmq__command {
@@ -68,6 +81,12 @@ struct zmq__command {
         struct {
             struct zmq__socket *socket;
         } reap;
+        struct {
+            int linger;
+        } term;
+        struct {
+            struct zmq__own *child; /* TERM_ACK, TERM_REQ, OWN */
+        } own;
     } args;
 };
 

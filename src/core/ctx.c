@@ -26,6 +26,7 @@
 #include "core/pipe.h"
 #include "core/thread.h"
 #include "socket/socket.h"
+#include "transport/resolver.h"
 #include "zmq.h"
 
 struct zmq__ctx_endpoint {
@@ -34,6 +35,8 @@ struct zmq__ctx_endpoint {
     int sndhwm, rcvhwm;    /* the bound socket's, when it bound */
     uint8_t identity_size; /* its ZMQ_ROUTING_ID, when it bound */
     unsigned char identity[255];
+    /* Its ZMQ_CONFLATE, per direction, when it bound. */
+    bool conflate_send, conflate_recv;
 };
 
 struct zmq__ctx_pending {
@@ -205,7 +208,9 @@ int zmq__ctx_term(struct zmq__ctx *ctx)
     pthread_mutex_unlock(&ctx->lock);
 
     /* No socket is left, so no command can reach the threads any more
-     * but ours. */
+     * but ours and those of lookups still in flight, which this stops
+     * (without waiting for them). */
+    zmq__resolver_ctx_shutdown(ctx);
     for (int i = 0; i < ctx->nio; i++)
         zmq__io_thread_stop(ctx->io[i]);
     if (ctx->reaper != NULL)
@@ -466,6 +471,8 @@ int zmq__ctx_bind_inproc(struct zmq__ctx *ctx, const char *name,
         .rcvhwm = s->options.rcvhwm,
         .identity_size = (uint8_t)s->options.routing_id_size,
     };
+    zmq__socket_conflate_dirs(&s->options, &ep->conflate_send,
+                              &ep->conflate_recv);
     memcpy(ep->identity, s->options.routing_id, ep->identity_size);
 
     /* Collect the connects that came first. */
@@ -482,6 +489,9 @@ int zmq__ctx_bind_inproc(struct zmq__ctx *ctx, const char *name,
         ctx->pending[i] = ctx->pending[--ctx->npending];
 
         zmq__socket_own_pipe(s, remote);
+        /* Conflating directions stay unlimited.  Our own ZMQ_CONFLATE
+         * cannot change a pair made (and maybe written) before we bound:
+         * it conflates as the connector asked. */
         zmq__pipe_set_hwms(remote, to_binder, to_connector);
         /* Our identity goes first (ROUTER peers name us by it); without
          * memory the peer names us itself. */
@@ -528,8 +538,17 @@ int zmq__ctx_connect_inproc(struct zmq__ctx *ctx, const char *name,
         hwm[0] = sum_hwm(s->options.sndhwm, s->options.rcvhwm);
         hwm[1] = hwm[0];
     }
+    /* A direction conflates when the socket writing it conflates what it
+     * sends, or the one reading it what it receives (as two tcp sessions
+     * would); the binder's part is known only if it bound already. */
+    bool conflate[2];
+    zmq__socket_conflate_dirs(&s->options, &conflate[0], &conflate[1]);
+    if (ep != NULL) {
+        conflate[0] = conflate[0] || ep->conflate_recv;
+        conflate[1] = conflate[1] || ep->conflate_send;
+    }
     struct zmq__pipe *ends[2];
-    int rc = zmq__pipe_pair(ctx, ends, hwm);
+    int rc = zmq__pipe_pair_conflate(ctx, ends, hwm, conflate);
     if (rc < 0)
         goto out;
     char *copy = NULL;

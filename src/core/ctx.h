@@ -23,6 +23,7 @@
 
 struct zmq__io_thread;
 struct zmq__pipe;
+struct zmq__resolver_shared;
 struct zmq__socket;
 
 #define ZMQ__CTX_TAG      0xabadcafeu
@@ -55,6 +56,11 @@ struct zmq__ctx {
     size_t nendpoints, endpoint_cap;
     struct zmq__ctx_pending *pending;
     size_t npending, pending_cap;
+
+    /* tcp name lookups (transport/resolver.c): made on first use, let go
+     * by zmq__resolver_ctx_shutdown, which also sets resolver_shut. */
+    struct zmq__resolver_shared *resolver;
+    bool resolver_shut;
 };
 
 /* A new context, or NULL with *err set. */

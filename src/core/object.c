@@ -11,7 +11,9 @@
 #include "core/io_thread.h"
 #include "core/mailbox.h"
 #include "core/pipe.h"
+#include "engine/own.h"
 #include "socket/socket.h"
+#include "transport/resolver.h"
 
 void zmq__object_send(struct zmq__object *dest, enum zmq__command_type type,
                       struct zmq__command *cmd)
@@ -76,6 +78,34 @@ void zmq__object_dispatch(const struct zmq__command *cmd)
             ZMQ__CONTAINER_OF(cmd->dest, struct zmq__pipe, obj),
             cmd->args.pipe_stats_publish.outbound,
             cmd->args.pipe_stats_publish.inbound);
+        break;
+    case ZMQ__CMD_PLUG:
+        zmq__own_process_plug(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__own, obj));
+        break;
+    case ZMQ__CMD_TERM:
+        zmq__own_process_term(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__own, obj),
+            cmd->args.term.linger);
+        break;
+    case ZMQ__CMD_TERM_ACK:
+        zmq__socket_process_term_ack(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__socket, obj),
+            cmd->args.own.child);
+        break;
+    case ZMQ__CMD_TERM_REQ:
+        zmq__socket_process_term_req(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__socket, obj),
+            cmd->args.own.child);
+        break;
+    case ZMQ__CMD_OWN:
+        zmq__socket_process_own(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__socket, obj),
+            cmd->args.own.child);
+        break;
+    case ZMQ__CMD_RESOLVED:
+        zmq__resolver_process_done(
+            ZMQ__CONTAINER_OF(cmd->dest, struct zmq__resolve_req, obj));
         break;
     case ZMQ__CMD_THREAD_STOP:
         break; /* handled by the thread loop itself */

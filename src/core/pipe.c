@@ -19,12 +19,20 @@
  * An end stops writing before it sends PIPE_TERM or its first ack, and
  * the ack that ends the peer's part is always the last command between
  * the two, so "done" may free the end and its inbound ypipe.
+ *
+ * A conflating direction uses a cpipe (cpipe.h) instead of a ypipe; each
+ * queue operation tests which one the end has, a branch that is always
+ * predicted the same way on a given end.  Its HWM is 0 (no limit, no
+ * credit), and the messages the cpipe drops count as read on the side
+ * that dropped them (the writer takes them off msgs_written, the reader
+ * adds them to msgs_read), so the queue lengths stay true.
  */
 #include "core/pipe.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cpipe.h"
 #include "core/ctx.h"
 #include "core/err.h"
 #include "core/mailbox.h"
@@ -57,34 +65,56 @@ static struct zmq__pipe *new_end(struct zmq__ctx *ctx)
     return p;
 }
 
-int zmq__pipe_pair(struct zmq__ctx *ctx, struct zmq__pipe *ends[2],
-                   const int hwm[2])
+/* Frees the queues of one direction (either kind, either may be NULL). */
+static void free_queue(struct zmq__ypipe *y, struct zmq__cpipe *c)
 {
-    struct zmq__ypipe *a_to_b =
-        zmq__ypipe_new(sizeof(struct zmq__msg), PIPE_GRANULARITY);
-    struct zmq__ypipe *b_to_a =
-        zmq__ypipe_new(sizeof(struct zmq__msg), PIPE_GRANULARITY);
+    zmq__ypipe_free(y, close_item);
+    zmq__cpipe_free(c);
+}
+
+int zmq__pipe_pair_conflate(struct zmq__ctx *ctx, struct zmq__pipe *ends[2],
+                            const int hwm[2], const bool conflate[2])
+{
+    struct zmq__ypipe *y[2] = {NULL, NULL};
+    struct zmq__cpipe *c[2] = {NULL, NULL};
+    bool ok = true;
+    for (int i = 0; i < 2; i++) {
+        if (conflate[i])
+            ok = ok && (c[i] = zmq__cpipe_new()) != NULL;
+        else
+            ok = ok && (y[i] = zmq__ypipe_new(sizeof(struct zmq__msg),
+                                              PIPE_GRANULARITY)) != NULL;
+    }
     struct zmq__pipe *a = new_end(ctx), *b = new_end(ctx);
-    if (a_to_b == NULL || b_to_a == NULL || a == NULL || b == NULL) {
-        if (a_to_b)
-            zmq__ypipe_free(a_to_b, NULL);
-        if (b_to_a)
-            zmq__ypipe_free(b_to_a, NULL);
+    if (!ok || a == NULL || b == NULL) {
+        free_queue(y[0], c[0]);
+        free_queue(y[1], c[1]);
         free(a);
         free(b);
         return -ENOMEM;
     }
-    a->out = b->in = a_to_b;
-    b->out = a->in = b_to_a;
+    a->out = b->in = y[0];
+    a->cout = b->cin = c[0];
+    b->out = a->in = y[1];
+    b->cout = a->cin = c[1];
     a->peer = b;
     b->peer = a;
-    a->hwm = hwm[0];
-    b->lwm = compute_lwm(hwm[0]);
-    b->hwm = hwm[1];
-    a->lwm = compute_lwm(hwm[1]);
+    /* A conflating direction never holds more than one message: no
+     * limit, no credit. */
+    a->hwm = conflate[0] ? 0 : hwm[0];
+    b->lwm = compute_lwm(a->hwm);
+    b->hwm = conflate[1] ? 0 : hwm[1];
+    a->lwm = compute_lwm(b->hwm);
     ends[0] = a;
     ends[1] = b;
     return 0;
+}
+
+int zmq__pipe_pair(struct zmq__ctx *ctx, struct zmq__pipe *ends[2],
+                   const int hwm[2])
+{
+    static const bool none[2] = {false, false};
+    return zmq__pipe_pair_conflate(ctx, ends, hwm, none);
 }
 
 void zmq__pipe_attach(struct zmq__pipe *p, struct zmq__mailbox *mailbox,
@@ -110,7 +140,7 @@ static void finish(struct zmq__pipe *p)
 {
     if (p->sink_ops != NULL)
         p->sink_ops->terminated(p->sink, p);
-    zmq__ypipe_free(p->in, close_item);
+    free_queue(p->in, p->cin);
     free(p);
 }
 
@@ -120,17 +150,47 @@ static void send_ack(struct zmq__pipe *p)
     send_to_peer(p, ZMQ__CMD_PIPE_TERM_ACK, &cmd);
 }
 
+/* The inbound queue, whichever kind it is.  in_read follows a peek that
+ * found an item. */
+static struct zmq__msg *in_peek(struct zmq__pipe *p)
+{
+    if (p->cin == NULL)
+        return zmq__ypipe_peek(p->in);
+    return zmq__cpipe_peek(p->cin);
+}
+
+static void in_read(struct zmq__pipe *p, struct zmq__msg *msg)
+{
+    if (p->cin == NULL) {
+        zmq__ypipe_read(p->in, msg);
+        return;
+    }
+    unsigned dropped = 0;
+    zmq__cpipe_read(p->cin, msg, &dropped);
+    p->msgs_read += dropped;
+}
+
+static bool out_flush(struct zmq__pipe *p)
+{
+    if (p->cout == NULL)
+        return zmq__ypipe_flush(p->out);
+    unsigned dropped = 0;
+    bool awake = zmq__cpipe_flush(p->cout, &dropped);
+    p->msgs_written -= dropped;
+    return awake;
+}
+
 bool zmq__pipe_check_read(struct zmq__pipe *p)
 {
     if (!p->in_active)
         return false;
     if (p->state != ZMQ__PIPE_ACTIVE && p->state != ZMQ__PIPE_DRAINING)
         return false;
-    struct zmq__msg *next = zmq__ypipe_peek(p->in);
+    struct zmq__msg *next = in_peek(p);
     if (next != NULL && p->identity_first && !zmq__msg_is_delimiter(next)) {
         /* The peer's identity comes first; it is kept, not delivered. */
         struct zmq__msg id;
-        zmq__ypipe_read(p->in, &id);
+        in_read(p, &id);
         p->identity_first = false;
         size_t n = zmq__msg_size(&id);
         if (!p->identity_fixed) {
@@ -138,7 +198,7 @@ bool zmq__pipe_check_read(struct zmq__pipe *p)
             memcpy(p->identity, zmq__msg_data(&id), p->identity_size);
         }
         zmq__msg_close(&id);
-        next = zmq__ypipe_peek(p->in);
+        next = in_peek(p);
     }
     if (next == NULL) {
         p->in_active = false;
@@ -146,7 +206,7 @@ bool zmq__pipe_check_read(struct zmq__pipe *p)
     }
     if (zmq__msg_is_delimiter(next)) {
         struct zmq__msg delim;
-        zmq__ypipe_read(p->in, &delim);
+        in_read(p, &delim);
         p->in_active = false;
         if (p->state == ZMQ__PIPE_DRAINING) {
             p->state = ZMQ__PIPE_TERM_ACK_SENT;
@@ -163,7 +223,7 @@ int zmq__pipe_read(struct zmq__pipe *p, struct zmq__msg *msg)
 {
     if (!zmq__pipe_check_read(p))
         return -EAGAIN;
-    zmq__ypipe_read(p->in, msg);
+    in_read(p, msg);
     p->more_in = zmq__msg_more(msg);
     if (!p->more_in) {
         p->msgs_read++;
@@ -195,7 +255,14 @@ int zmq__pipe_write(struct zmq__pipe *p, struct zmq__msg *msg)
     if (!zmq__pipe_check_write(p))
         return -EAGAIN;
     bool more = zmq__msg_more(msg);
-    int rc = zmq__ypipe_write(p->out, msg, more);
+    int rc;
+    if (p->cout == NULL) {
+        rc = zmq__ypipe_write(p->out, msg, more);
+    } else {
+        unsigned dropped = 0;
+        rc = zmq__cpipe_write(p->cout, msg, more, &dropped);
+        p->msgs_written -= dropped;
+    }
     if (rc < 0)
         return rc;
     zmq__msg_init(msg);
@@ -209,7 +276,7 @@ void zmq__pipe_flush(struct zmq__pipe *p)
 {
     if (p->state == ZMQ__PIPE_TERM_ACK_SENT || p->state == ZMQ__PIPE_TERM_BOTH)
         return;
-    if (!zmq__ypipe_flush(p->out) && !atomic_load(&p->peer_pending)) {
+    if (!out_flush(p) && !atomic_load(&p->peer_pending)) {
         struct zmq__command cmd = {0};
         send_to_peer(p, ZMQ__CMD_ACTIVATE_READ, &cmd);
     }
@@ -219,6 +286,11 @@ void zmq__pipe_rollback(struct zmq__pipe *p)
 {
     /* Only the parts of the unfinished message go: the unflushed item
      * before them, if any, is a whole message and is put back. */
+    if (p->cout != NULL) {
+        zmq__cpipe_rollback(p->cout);
+        p->more_out = false;
+        return;
+    }
     struct zmq__msg m;
     while (zmq__ypipe_unwrite(p->out, &m)) {
         if (!zmq__msg_more(&m)) {
@@ -233,8 +305,8 @@ void zmq__pipe_rollback(struct zmq__pipe *p)
 /* Frees everything of a pair whose second end never got an owner. */
 void zmq__pipe_free_pair(struct zmq__pipe *p)
 {
-    zmq__ypipe_free(p->in, close_item);
-    zmq__ypipe_free(p->out, close_item);
+    free_queue(p->in, p->cin);
+    free_queue(p->out, p->cout);
     free(p->peer);
     free(p);
 }
@@ -265,7 +337,10 @@ void zmq__pipe_terminate(struct zmq__pipe *p, bool delay)
     }
 
     zmq__pipe_rollback(p);
-    if (delay) {
+    if (delay && p->cout != NULL) {
+        zmq__cpipe_write_delimiter(p->cout);
+        out_flush(p);
+    } else if (delay) {
         struct zmq__msg delim;
         zmq__msg_init_delimiter(&delim);
         /* The delimiter cannot be refused by the HWM; without memory the
@@ -363,8 +438,10 @@ void zmq__pipe_process_term_ack(struct zmq__pipe *p)
 
 void zmq__pipe_set_hwms(struct zmq__pipe *p, int inhwm, int outhwm)
 {
-    p->hwm = outhwm;
-    p->lwm = compute_lwm(inhwm);
+    /* Conflating directions keep no limit (the peer applies the same
+     * rule to what it is told). */
+    p->hwm = p->cout != NULL ? 0 : outhwm;
+    p->lwm = p->cin != NULL ? 0 : compute_lwm(inhwm);
     struct zmq__command cmd = {0};
     cmd.args.pipe_hwm.inhwm = outhwm;
     cmd.args.pipe_hwm.outhwm = inhwm;
@@ -373,8 +450,8 @@ void zmq__pipe_set_hwms(struct zmq__pipe *p, int inhwm, int outhwm)
 
 void zmq__pipe_process_hwm(struct zmq__pipe *p, int inhwm, int outhwm)
 {
-    p->hwm = outhwm;
-    p->lwm = compute_lwm(inhwm);
+    p->hwm = p->cout != NULL ? 0 : outhwm;
+    p->lwm = p->cin != NULL ? 0 : compute_lwm(inhwm);
 }
 
 int zmq__pipe_send_identity(struct zmq__pipe *p, const void *identity,
@@ -384,8 +461,9 @@ int zmq__pipe_send_identity(struct zmq__pipe *p, const void *identity,
     int rc = zmq__msg_init_buffer(&m, identity, size);
     if (rc < 0)
         return rc;
-    rc = zmq__ypipe_write(p->out, &m, false);
-    if (rc < 0) {
+    if (p->cout != NULL) {
+        zmq__cpipe_write_identity(p->cout, &m); /* never conflated away */
+    } else if ((rc = zmq__ypipe_write(p->out, &m, false)) < 0) {
         zmq__msg_close(&m);
         return rc;
     }

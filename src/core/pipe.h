@@ -15,6 +15,16 @@
  * of a multipart message count as one, checked at its first part).  A
  * full writer is reactivated when the reader has read down to hwm - lwm.
  *
+ * Conflation (ZMQ_CONFLATE): a direction created conflating keeps only
+ * the newest complete message.  Its writer never waits (no HWM, no
+ * credit: zmq__pipe_set_hwms leaves it unlimited); a message written
+ * replaces the one the reader has not started yet, which is closed; a
+ * multipart message is kept and delivered whole, and one whose reading
+ * has begun is read to its end.  The identity (zmq__pipe_send_identity)
+ * is never conflated away and comes first, and termination with delay
+ * delivers the newest message, then ends.  Reader wake-ups and
+ * termination work as for other pipes.
+ *
  * Termination: either end may start it (zmq__pipe_terminate).  With
  * `delay`, the messages already written are delivered first: a delimiter
  * follows them and the peer reads up to it before acknowledging.  The
@@ -37,6 +47,7 @@
 #include "core/msg.h"
 #include "core/object.h"
 
+struct zmq__cpipe;
 struct zmq__pipe;
 struct zmq__ypipe;
 
@@ -66,8 +77,9 @@ enum zmq__pipe_state {
 
 struct zmq__pipe {
     struct zmq__object obj;
-    struct zmq__ypipe *in;  /* read by this end */
-    struct zmq__ypipe *out; /* written by this end */
+    struct zmq__ypipe *in;  /* read by this end; NULL if it conflates */
+    struct zmq__ypipe *out; /* written by this end; NULL if it conflates */
+    struct zmq__cpipe *cin, *cout; /* instead, for conflating directions */
     struct zmq__pipe *peer;
     const struct zmq__pipe_sink_ops *sink_ops;
     void *sink;
@@ -108,6 +120,12 @@ struct zmq__pipe {
  * mark hwm[0] and ends[1] to ends[0] with hwm[1].  -ENOMEM. */
 int zmq__pipe_pair(struct zmq__ctx *ctx, struct zmq__pipe *ends[2],
                    const int hwm[2]);
+
+/* As zmq__pipe_pair, and conflate[0] makes the direction ends[0] ->
+ * ends[1] conflate (its hwm[0] is then ignored), conflate[1] the other.
+ * Who decides: zmq__socket_conflates_send / _recv (socket.h).  -ENOMEM. */
+int zmq__pipe_pair_conflate(struct zmq__ctx *ctx, struct zmq__pipe *ends[2],
+                            const int hwm[2], const bool conflate[2]);
 
 /* Binds an end to its owner: mailbox of the owning thread and sink. */
 void zmq__pipe_attach(struct zmq__pipe *p, struct zmq__mailbox *mailbox,
@@ -153,7 +171,9 @@ void zmq__pipe_set_hwms(struct zmq__pipe *p, int inhwm, int outhwm);
 int zmq__pipe_send_identity(struct zmq__pipe *p, const void *identity,
                             size_t size);
 
-/* Messages written towards the peer and not yet read by it. */
+/* Messages written towards the peer and not yet read by it (as far as
+ * credit has told; a conflating direction returns no credit, so there it
+ * counts the messages written and not dropped by this end). */
 uint64_t zmq__pipe_pending(const struct zmq__pipe *p);
 
 /* Asks the peer end for the queue lengths of both directions; the sink's

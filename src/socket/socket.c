@@ -24,6 +24,7 @@
 #include "core/ctx.h"
 #include "core/err.h"
 #include "core/pipe.h"
+#include "engine/own.h"
 #include "poll/poller.h"
 #include "socket/router.h"
 #include "socket/types.h"
@@ -194,6 +195,8 @@ static void socket_free(struct zmq__socket *s)
     for (size_t i = 0; i < s->nendpoints; i++)
         free(s->endpoints[i].uri);
     free(s->endpoints);
+    free(s->children);
+    free(s->early);
     free(s->pipes);
     free(s->last_endpoint);
     s->tag = ZMQ__SOCKET_TAG_DEAD;
@@ -410,32 +413,43 @@ out:
 /* Endpoints                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static int remember_endpoint(struct zmq__socket *s, const char *uri, bool bound,
-                             struct zmq__pipe *p)
+/* Makes room for one more endpoint record.  -ENOMEM. */
+static int reserve_endpoint(struct zmq__socket *s)
 {
-    char *copy = strdup(uri);
-    char *last = strdup(uri);
-    if (copy == NULL || last == NULL) {
-        free(copy);
-        free(last);
+    if (s->nendpoints < s->endpoint_cap)
+        return 0;
+    size_t cap = s->endpoint_cap ? s->endpoint_cap * 2 : 4;
+    struct zmq__socket_endpoint *v = realloc(s->endpoints, cap * sizeof *v);
+    if (v == NULL)
+        return -ENOMEM;
+    s->endpoints = v;
+    s->endpoint_cap = cap;
+    return 0;
+}
+
+/* Two copies of uri (the record's and LAST_ENDPOINT's), made before the
+ * operation so that recording it afterwards cannot fail. */
+static int copy_uri(const char *uri, char **copy, char **last)
+{
+    *copy = strdup(uri);
+    *last = strdup(uri);
+    if (*copy == NULL || *last == NULL) {
+        free(*copy);
+        free(*last);
         return -ENOMEM;
     }
-    if (s->nendpoints == s->endpoint_cap) {
-        size_t cap = s->endpoint_cap ? s->endpoint_cap * 2 : 4;
-        struct zmq__socket_endpoint *v = realloc(s->endpoints, cap * sizeof *v);
-        if (v == NULL) {
-            free(copy);
-            free(last);
-            return -ENOMEM;
-        }
-        s->endpoints = v;
-        s->endpoint_cap = cap;
-    }
-    s->endpoints[s->nendpoints++] =
-        (struct zmq__socket_endpoint){.uri = copy, .bound = bound, .pipe = p};
+    return 0;
+}
+
+/* Records an endpoint in reserved room; takes copy and last. */
+static void add_endpoint(struct zmq__socket *s, char *copy, char *last,
+                         bool bound, struct zmq__pipe *p,
+                         struct zmq__own *child)
+{
+    s->endpoints[s->nendpoints++] = (struct zmq__socket_endpoint){
+        .uri = copy, .bound = bound, .pipe = p, .child = child};
     free(s->last_endpoint);
     s->last_endpoint = last;
-    return 0;
 }
 
 /* Common checks of bind/connect/unbind/disconnect. */
@@ -458,14 +472,30 @@ int zmq__socket_bind(struct zmq__socket *s, const char *uri)
     lock(s);
     const struct zmq__transport *t;
     const char *addr;
+    struct zmq__bound b = {NULL, NULL};
+    char *copy = NULL, *last = NULL;
     int rc = resolve(s, uri, &t, &addr);
     if (rc == 0)
-        rc = t->bind(s, addr);
+        rc = reserve_endpoint(s);
+    if (rc == 0)
+        rc = zmq__socket_reserve_child(s);
+    if (rc == 0)
+        rc = t->bind(s, addr, &b);
     if (rc == 0) {
-        rc = remember_endpoint(s, uri, true, NULL);
-        if (rc < 0)
-            t->unbind(s, addr);
+        rc = copy_uri(b.endpoint != NULL ? b.endpoint : uri, &copy, &last);
+        if (rc < 0) {
+            if (b.child != NULL)
+                zmq__socket_launch_and_term(s, b.child);
+            else
+                t->unbind(s, addr);
+        }
     }
+    if (rc == 0) {
+        add_endpoint(s, copy, last, true, NULL, b.child);
+        if (b.child != NULL)
+            zmq__socket_launch(s, b.child);
+    }
+    free(b.endpoint);
     unlock(s);
     return rc;
 }
@@ -476,19 +506,31 @@ static int do_connect(struct zmq__socket *s, const char *uri,
 {
     const struct zmq__transport *t;
     const char *addr;
+    char *copy = NULL, *last = NULL;
+    struct zmq__own *child = NULL;
+    *pipe = NULL;
     int rc = resolve(s, uri, &t, &addr);
-    if (rc == 0) {
-        s->connect_id_size =
-            zmq__options_take_connect_routing_id(&s->options, s->connect_id);
-        rc = t->connect(s, addr, pipe);
-        s->connect_id_size = 0;
+    if (rc == 0)
+        rc = reserve_endpoint(s);
+    if (rc == 0)
+        rc = zmq__socket_reserve_child(s);
+    if (rc == 0)
+        rc = copy_uri(uri, &copy, &last);
+    if (rc < 0)
+        return rc;
+    s->connect_id_size =
+        zmq__options_take_connect_routing_id(&s->options, s->connect_id);
+    rc = t->connect(s, addr, pipe, &child);
+    s->connect_id_size = 0;
+    if (rc < 0) {
+        free(copy);
+        free(last);
+        return rc;
     }
-    if (rc == 0 && remember_endpoint(s, uri, false, *pipe) < 0) {
-        /* Untracked it could never be disconnected by name: undo. */
-        zmq__pipe_terminate(*pipe, false);
-        rc = -ENOMEM;
-    }
-    return rc;
+    add_endpoint(s, copy, last, false, child != NULL ? NULL : *pipe, child);
+    if (child != NULL)
+        zmq__socket_launch(s, child);
+    return 0;
 }
 
 int zmq__socket_connect(struct zmq__socket *s, const char *uri)
@@ -605,6 +647,22 @@ int zmq__socket_disconnect_peer(struct zmq__socket *s, uint32_t id)
     return rc;
 }
 
+void zmq__socket_conflate_dirs(const struct zmq__options *o, bool *send,
+                               bool *recv)
+{
+    int t = o->socket_type;
+    bool on = o->conflate != 0;
+    *send = on && (t == ZMQ_PUB || t == ZMQ_PUSH || t == ZMQ_DEALER);
+    *recv = on && (t == ZMQ_SUB || t == ZMQ_PULL || t == ZMQ_DEALER);
+}
+
+bool zmq__socket_conflates(const struct zmq__socket *s)
+{
+    bool send, recv;
+    zmq__socket_conflate_dirs(&s->options, &send, &recv);
+    return send || recv;
+}
+
 void zmq__socket_send_hello(struct zmq__socket *s, struct zmq__pipe *p)
 {
     const struct zmq__options_str *hello = &s->options.hello_msg;
@@ -636,20 +694,137 @@ void zmq__socket_queue_disconnect_msg(struct zmq__socket *s,
         zmq__msg_close(&m);
 }
 
+/* Sends TERM to a listed child and forgets it (its ack is counted). */
+static void term_child_at(struct zmq__socket *s, size_t i)
+{
+    struct zmq__own *child = s->children[i];
+    s->children[i] = s->children[--s->nchildren];
+    for (size_t j = 0; j < s->nendpoints;) {
+        if (s->endpoints[j].child == child) {
+            free(s->endpoints[j].uri);
+            s->endpoints[j] = s->endpoints[--s->nendpoints];
+        } else {
+            j++;
+        }
+    }
+    child->term_sent = true;
+    s->term_acks++;
+    struct zmq__command cmd = {.args.term.linger = s->options.linger};
+    zmq__object_send(&child->obj, ZMQ__CMD_TERM, &cmd);
+}
+
+/* Terminates the listed child `child` and, for a listener, the
+ * connections it accepted.  Returns false when it is not listed. */
+static bool term_child(struct zmq__socket *s, struct zmq__own *child)
+{
+    bool found = false;
+    for (size_t i = 0; i < s->nchildren;) {
+        struct zmq__own *c = s->children[i];
+        if (c == child || (c->listener == child && child != NULL)) {
+            found = found || c == child;
+            term_child_at(s, i);
+        } else {
+            i++;
+        }
+    }
+    return found;
+}
+
+int zmq__socket_reserve_child(struct zmq__socket *s)
+{
+    if (s->nchildren < s->child_cap)
+        return 0;
+    size_t cap = s->child_cap ? s->child_cap * 2 : 4;
+    struct zmq__own **v = realloc(s->children, cap * sizeof *v);
+    if (v == NULL)
+        return -ENOMEM;
+    s->children = v;
+    s->child_cap = cap;
+    return 0;
+}
+
+void zmq__socket_launch(struct zmq__socket *s, struct zmq__own *child)
+{
+    s->children[s->nchildren++] = child;
+    struct zmq__command cmd = {0};
+    zmq__object_send(&child->obj, ZMQ__CMD_PLUG, &cmd);
+}
+
+void zmq__socket_launch_and_term(struct zmq__socket *s, struct zmq__own *child)
+{
+    zmq__socket_launch(s, child);
+    term_child(s, child);
+}
+
+void zmq__socket_process_own(struct zmq__socket *s, struct zmq__own *child)
+{
+    /* A listener that was sent TERM may still have accepted this one:
+     * then, or when we are closing, it ends at once. */
+    if (s->closing || zmq__socket_reserve_child(s) < 0) {
+        child->term_sent = true;
+        s->term_acks++;
+        struct zmq__command cmd = {.args.term.linger = 0};
+        zmq__object_send(&child->obj, ZMQ__CMD_TERM, &cmd);
+        return;
+    }
+    bool listener_alive = child->listener == NULL;
+    for (size_t i = 0; i < s->nchildren && !listener_alive; i++)
+        listener_alive = s->children[i] == child->listener;
+    bool asked = false;
+    for (size_t i = 0; i < s->nearly && !asked; i++) {
+        if (s->early[i] == child) {
+            s->early[i] = s->early[--s->nearly];
+            asked = true;
+        }
+    }
+    s->children[s->nchildren++] = child;
+    if (!listener_alive || asked)
+        term_child(s, child);
+}
+
+void zmq__socket_process_term_req(struct zmq__socket *s,
+                                  struct zmq__own *child)
+{
+    if (child->term_sent)
+        return;
+    if (term_child(s, child))
+        return;
+    /* Not adopted yet: its OWN is still on the way (listener.c).  Keep
+     * the request for then; without memory for that, the child ends
+     * with the socket instead. */
+    struct zmq__own **v = realloc(s->early, (s->nearly + 1) * sizeof *v);
+    if (v != NULL) {
+        s->early = v;
+        s->early[s->nearly++] = child;
+    }
+}
+
+void zmq__socket_process_term_ack(struct zmq__socket *s,
+                                  struct zmq__own *child)
+{
+    (void)child;
+    s->term_acks--;
+}
+
 int zmq__socket_unbind(struct zmq__socket *s, const char *uri)
 {
     lock(s);
     const struct zmq__transport *t;
     const char *addr;
     int rc = resolve(s, uri, &t, &addr);
-    if (rc == 0)
-        rc = t->unbind(s, addr);
     if (rc == 0) {
+        rc = -ENOENT;
         for (size_t i = 0; i < s->nendpoints; i++) {
-            if (s->endpoints[i].bound &&
-                strcmp(s->endpoints[i].uri, uri) == 0) {
-                free(s->endpoints[i].uri);
-                s->endpoints[i] = s->endpoints[--s->nendpoints];
+            struct zmq__socket_endpoint *ep = &s->endpoints[i];
+            if (ep->bound && strcmp(ep->uri, uri) == 0) {
+                if (ep->child != NULL) {
+                    term_child(s, ep->child); /* drops the record */
+                    rc = 0;
+                } else {
+                    rc = t->unbind(s, addr);
+                    free(ep->uri);
+                    s->endpoints[i] = s->endpoints[--s->nendpoints];
+                }
                 break;
             }
         }
@@ -666,24 +841,27 @@ int zmq__socket_disconnect(struct zmq__socket *s, const char *uri)
     int rc = resolve(s, uri, &t, &addr);
     if (rc == 0) {
         rc = -ENOENT;
-        /* Terminating a pipe may drop its records from the array, so
-         * look up afresh after each one. */
+        /* Terminating may drop records from the array, so look up afresh
+         * after each one. */
         bool again = true;
         while (again) {
             again = false;
             for (size_t i = 0; i < s->nendpoints; i++) {
                 struct zmq__socket_endpoint *ep = &s->endpoints[i];
-                if (!ep->bound && ep->pipe != NULL &&
-                    strcmp(ep->uri, uri) == 0) {
+                if (ep->bound || strcmp(ep->uri, uri) != 0)
+                    continue;
+                if (ep->child != NULL) {
+                    term_child(s, ep->child);
+                } else {
                     struct zmq__pipe *p = ep->pipe;
-                    ep->pipe = NULL;
                     free(ep->uri);
                     s->endpoints[i] = s->endpoints[--s->nendpoints];
-                    zmq__pipe_terminate(p, true);
-                    rc = 0;
-                    again = true;
-                    break;
+                    if (p != NULL)
+                        zmq__pipe_terminate(p, true);
                 }
+                rc = 0;
+                again = true;
+                break;
             }
         }
     }
@@ -711,7 +889,7 @@ int zmq__socket_close(struct zmq__socket *s)
 /* Reaper thread: frees the socket once its last pipe is gone. */
 static void reap_check(struct zmq__socket *s)
 {
-    if (s->npipes > 0)
+    if (s->npipes > 0 || s->nchildren > 0 || s->term_acks > 0)
         return;
     if (s->linger_timer > 0)
         zmq__poller_cancel_timer(s->reaper_poller, s->linger_timer);
@@ -784,6 +962,10 @@ void zmq__socket_start_reaping(struct zmq__socket *s, struct zmq__poller *p)
             if (i < s->npipes)
                 zmq__pipe_terminate(s->pipes[i], delay);
     }
+    /* Children after pipes: a session then sees our PIPE_TERM first and
+     * drains what we queued before it ends. */
+    while (s->nchildren > 0)
+        term_child_at(s, s->nchildren - 1);
     if (s->options.linger > 0 && s->npipes > 0) {
         rc = zmq__poller_add_timer(p, (uint64_t)s->options.linger,
                                    linger_expired, s, 0);

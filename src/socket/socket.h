@@ -28,6 +28,7 @@
 #include "core/options.h"
 #include "socket/monitor.h"
 
+struct zmq__own;
 struct zmq__pipe;
 struct zmq__poller;
 struct zmq__poller_entry;
@@ -78,6 +79,7 @@ struct zmq__socket_endpoint {
     char *uri;
     bool bound;
     struct zmq__pipe *pipe; /* connect: the pipe it made (inproc) */
+    struct zmq__own *child; /* tcp, ipc: the listener or session */
 };
 
 struct zmq__socket {
@@ -95,6 +97,15 @@ struct zmq__socket {
     struct zmq__socket_endpoint *endpoints;
     size_t nendpoints, endpoint_cap;
     char *last_endpoint;
+
+    /* Children on I/O threads (own.h): listed ones, and how many were
+     * sent TERM and have not acknowledged yet. */
+    struct zmq__own **children;
+    size_t nchildren, child_cap;
+    size_t term_acks;
+    /* TERM_REQs that came before the child's OWN (listener.c). */
+    struct zmq__own **early;
+    size_t nearly;
 
     /* CONNECT_ROUTING_ID taken for the connect in progress (the ROUTER
      * names the connection it makes by it); empty otherwise. */
@@ -179,6 +190,24 @@ int64_t zmq__socket_connect_peer(struct zmq__socket *s, const char *uri);
  * unknown id, -ENOTSUP for other types. */
 int zmq__socket_disconnect_peer(struct zmq__socket *s, uint32_t id);
 
+/* ZMQ_CONFLATE as it applies to the pipes made for a socket from now on
+ * (connect, an inproc bind picking up connections, a session for an
+ * accepted or connected stream): true when the option is set and the
+ * type is PUB, SUB, PUSH, PULL or DEALER, as libzmq; the other types
+ * accept the option and ignore it.  Any thread that owns s may call it. */
+bool zmq__socket_conflates(const struct zmq__socket *s);
+
+/* The same decision, per direction, from the options a pipe is made with
+ * (the socket's own, or a snapshot of them, zmq__options_copy): *send
+ * for the direction carrying what the socket sends, *recv for what it
+ * receives; give them to zmq__pipe_pair_conflate for those directions.
+ * Subscriptions never conflate (libzmq conflates them too and so loses
+ * all but the last one sent in a burst): PUB conflates only what it
+ * sends, SUB only what it receives, PUSH sends, PULL receives, DEALER
+ * both.  Both false when the option has no effect. */
+void zmq__socket_conflate_dirs(const struct zmq__options *o, bool *send,
+                               bool *recv);
+
 /* Helpers for the types. */
 /* Sends ZMQ_HELLO_MSG (when set and the type allows it) on a new pipe. */
 void zmq__socket_send_hello(struct zmq__socket *s, struct zmq__pipe *p);
@@ -192,9 +221,27 @@ void zmq__socket_queue_disconnect_msg(struct zmq__socket *s,
 /* SERVER/PEER: the pipe with this routing id, or NULL. */
 struct zmq__pipe *zmq__socket_server_find(struct zmq__socket *s, uint32_t id);
 
+/* Makes room for one more child, so that zmq__socket_launch cannot fail.
+ * -ENOMEM. */
+int zmq__socket_reserve_child(struct zmq__socket *s);
+
+/* Lists a new child (room reserved beforehand) and starts it on its I/O
+ * thread (PLUG). */
+void zmq__socket_launch(struct zmq__socket *s, struct zmq__own *child);
+
+/* Launches a child only to end it at once (a bind that could not be
+ * recorded). */
+void zmq__socket_launch_and_term(struct zmq__socket *s,
+                                 struct zmq__own *child);
+
 /* Command handlers (zmq__object_dispatch). */
 void zmq__socket_process_stop(struct zmq__socket *s);
 void zmq__socket_process_bind(struct zmq__socket *s, struct zmq__pipe *p);
+void zmq__socket_process_own(struct zmq__socket *s, struct zmq__own *child);
+void zmq__socket_process_term_req(struct zmq__socket *s,
+                                  struct zmq__own *child);
+void zmq__socket_process_term_ack(struct zmq__socket *s,
+                                  struct zmq__own *child);
 
 /* Reaper: takes over a closed socket; registers its mailbox with the
  * reaper's poller and starts terminating its pipes. */

@@ -21,12 +21,13 @@
  * delivers the ones that do not match).  Filtering needs a message in
  * hand, so has_in reads ahead and keeps the message for the next recv.
  *
- * ZMQ_CONFLATE on SUB is done here, not in the pipe (libzmq uses a
- * conflating pipe): a receive drains what has arrived and returns only
- * the newest matching message; multipart messages are dropped, as
- * conflation does not support them.  Unlike a conflating pipe, the
- * pipe's high-water mark still applies while the application does not
- * read, so at HWM the publisher drops the newer messages.
+ * ZMQ_CONFLATE on SUB: the pipes conflate (socket.h,
+ * zmq__socket_conflate_dirs), each keeping its newest message, and a
+ * receive here also drains what has arrived from every publisher and
+ * returns only the newest matching message; multipart messages are
+ * dropped.  This also replaces a message has_in read ahead by a newer
+ * one, and covers the inproc pipes made before the SUB bound, which do
+ * not conflate (there the HWM still applies while nothing is read).
  */
 #include <errno.h>
 #include <stdint.h>

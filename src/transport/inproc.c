@@ -11,16 +11,20 @@
 #include "socket/socket.h"
 #include "transport/transport.h"
 
-static int inproc_bind(struct zmq__socket *s, const char *addr)
+static int inproc_bind(struct zmq__socket *s, const char *addr,
+                       struct zmq__bound *out)
 {
+    out->endpoint = NULL;
+    out->child = NULL;
     if (addr[0] == '\0')
         return -EINVAL;
     return zmq__ctx_bind_inproc(s->obj.ctx, addr, s);
 }
 
 static int inproc_connect(struct zmq__socket *s, const char *addr,
-                          struct zmq__pipe **pipe)
+                          struct zmq__pipe **pipe, struct zmq__own **child)
 {
+    *child = NULL;
     if (addr[0] == '\0')
         return -EINVAL;
     int rc = zmq__ctx_connect_inproc(s->obj.ctx, addr, s, pipe);

@@ -13,8 +13,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct zmq__own;
 struct zmq__pipe;
 struct zmq__socket;
+
+/* What a bind made: the endpoint as it ended up (wildcards filled in;
+ * owned, NULL: as given) and the listener to launch (NULL: none). */
+struct zmq__bound {
+    char *endpoint;
+    struct zmq__own *child;
+};
 
 struct zmq__transport {
     const char *scheme;
@@ -22,12 +30,17 @@ struct zmq__transport {
      * (ENOCOMPATPROTO). */
     bool (*compatible)(int socket_type);
     /* addr is the part after "scheme://".  bind returns 0 or a negative
-     * errno (-EADDRINUSE, -EINVAL for a malformed address, ...). */
-    int (*bind)(struct zmq__socket *s, const char *addr);
+     * errno (-EADDRINUSE, -EINVAL for a malformed address, ...).  The
+     * socket has reserved room for a child; a listener comes back in
+     * out->child, not yet launched. */
+    int (*bind)(struct zmq__socket *s, const char *addr,
+                struct zmq__bound *out);
     /* connect attaches the new connection's pipe end to s and returns it
-     * in *pipe (so callers can name it: zmq_connect_peer). */
+     * in *pipe (so callers can name it: zmq_connect_peer), NULL when the
+     * pipe comes only with the handshake (IMMEDIATE).  A session to
+     * launch comes back in *child (NULL: none, inproc). */
     int (*connect)(struct zmq__socket *s, const char *addr,
-                   struct zmq__pipe **pipe);
+                   struct zmq__pipe **pipe, struct zmq__own **child);
     /* Removes a binding; -ENOENT when there is none. */
     int (*unbind)(struct zmq__socket *s, const char *addr);
 };
@@ -40,5 +53,7 @@ int zmq__transport_find(const char *uri, const struct zmq__transport **t,
 
 /* The tables, one per transport file. */
 extern const struct zmq__transport zmq__transport_inproc;
+extern const struct zmq__transport zmq__transport_tcp;
+extern const struct zmq__transport zmq__transport_ipc;
 
 #endif

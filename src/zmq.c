@@ -73,13 +73,13 @@ void zmq_version(int *major_, int *minor_, int *patch_)
 }
 
 /* What zmq_has reports.  A capability is listed as 1 only once the
- * library really provides it: "ipc", "curve", "WS" and "WSS" turn on
+ * library really provides it: "curve", "WS" and "WSS" turn on
  * with the issues that build their transport or mechanism. */
 static const struct {
     const char *name;
     int present;
 } capabilities[] = {
-    {"draft", 1},  {"ipc", 0},  {"curve", 0}, {"WS", 0},
+    {"draft", 1},  {"ipc", 1},  {"curve", 0}, {"WS", 0},
     {"WSS", 0},    {"pgm", 0},  {"tipc", 0},  {"norm", 0},
     {"gssapi", 0}, {"vmci", 0}, {"vsock", 0},
 };

@@ -171,15 +171,15 @@ static void test_strerror_thread_safe(void)
 /* zmq_has                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* What this build reports.  "ipc", "curve", "WS" and "WSS" report 0 today
- * and flip to 1 in the issues that build the ipc transport, the CURVE
+/* What this build reports.  "curve", "WS" and "WSS" report 0 today
+ * and flip to 1 in the issues that build the CURVE
  * mechanism and the ws/wss transports: update their lines here then. */
 static const struct {
     const char *name;
     int expected;
 } capabilities[] = {
     {"draft", 1},
-    {"ipc", 0},   /* 1 once the ipc:// transport is built */
+    {"ipc", 1},   /* the ipc:// transport is built */
     {"curve", 0}, /* 1 once the CURVE mechanism is built */
     {"WS", 0},    /* 1 once the ws:// transport is built */
     {"WSS", 0},   /* 1 once the wss:// transport is built */

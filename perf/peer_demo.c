@@ -7,7 +7,7 @@
  *
  * Usage: peer_demo [message count] [message size]
  */
-#define _POSIX_C_SOURCE 200809L
+#define _POSIX_C_SOURCE     200809L
 #define ZMQ_BUILD_DRAFT_API 1
 #include <stdint.h>
 #include <stdio.h>

@@ -20,8 +20,10 @@
  * Threading: one writer thread calls the writer functions, one reader
  * thread the reader functions, concurrently.  Both meet on one small
  * mutex, taken once per flush that publishes and once or twice per
- * message read; the parts of a message are read without it.  new/free
- * are called when neither side is active.
+ * message read; the parts of a message are read without it.  It is a
+ * leaf lock: nothing else is locked, and no message closed (no user free
+ * function runs), while it is held.  new/free are called when neither
+ * side is active.
  *
  * Message ownership is msg.h's: write takes the message.
  */

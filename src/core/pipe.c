@@ -99,8 +99,8 @@ int zmq__pipe_pair_conflate(struct zmq__ctx *ctx, struct zmq__pipe *ends[2],
     b->cout = a->cin = c[1];
     a->peer = b;
     b->peer = a;
-    /* A conflating direction never holds more than one message: no
-     * limit, no credit. */
+    /* A conflating direction keeps only the newest message: no limit,
+     * no credit. */
     a->hwm = conflate[0] ? 0 : hwm[0];
     b->lwm = compute_lwm(a->hwm);
     b->hwm = conflate[1] ? 0 : hwm[1];

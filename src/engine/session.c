@@ -51,8 +51,8 @@ static void on_timer(void *arg, int id);
 /* Events                                                                    */
 /* ------------------------------------------------------------------------ */
 
-void zmq__session_event(struct zmq__session *s, uint64_t event,
-                        uint64_t value, const char *remote)
+void zmq__session_event(struct zmq__session *s, uint64_t event, uint64_t value,
+                        const char *remote)
 {
     struct zmq__monitor *m = &s->own.owner->monitor;
     if (!zmq__monitor_wants(m, event))
@@ -115,10 +115,10 @@ static void finish(struct zmq__session *s)
     stop_connecting(s);
     cancel_timer(s, &s->linger_timer);
     if (s->engine != NULL) {
-        int fd = zmq__zmtp_fd(s->engine);
+        /* Closed by us: as libzmq, no event (DISCONNECTED is for
+         * connections the peer or the network ended). */
         zmq__zmtp_free(s->engine);
         s->engine = NULL;
-        zmq__session_event(s, ZMQ_EVENT_CLOSED, (uint64_t)fd, NULL);
     }
     if (s->accepted != NULL)
         s->accepted->ops->close(s->accepted);
@@ -222,9 +222,16 @@ static void pipe_terminated(void *sink, struct zmq__pipe *p)
         maybe_finish(s);
         return;
     }
-    /* The socket ended the connection (zmq_disconnect_peer, a PAIR that
-     * has a peer already, ...): the connection goes, and a connecting
-     * session does not come back. */
+    /* The socket ended the connection (zmq_disconnect_peer, an empty
+     * STREAM send, a PAIR that has a peer already, ...): the connection
+     * closes now, and a connecting session does not come back.  (Pipe
+     * termination is reported from a command, never from inside an
+     * engine call, so the engine can go here.) */
+    stop_connecting(s);
+    if (s->engine != NULL) {
+        zmq__zmtp_free(s->engine);
+        s->engine = NULL;
+    }
     zmq__own_term_req(&s->own);
 }
 
@@ -292,8 +299,8 @@ void zmq__session_flush(struct zmq__session *s)
         zmq__pipe_flush(s->pipe);
 }
 
-int zmq__session_engine_ready(struct zmq__session *s,
-                              const unsigned char *id, size_t id_size)
+int zmq__session_engine_ready(struct zmq__session *s, const unsigned char *id,
+                              size_t id_size)
 {
     struct zmq__socket *owner = s->own.owner;
     if (s->pipe == NULL && !s->terminating) {
@@ -479,8 +486,7 @@ static void open_target(struct zmq__session *s)
     zmq__poller_set_out(s->poller, s->fd_entry);
     zmq__session_event(s, ZMQ_EVENT_CONNECT_DELAYED, EINPROGRESS, NULL);
     if (s->options.connect_timeout > 0)
-        add_timer(s, &s->connect_timer, s->options.connect_timeout,
-                  T_CONNECT);
+        add_timer(s, &s->connect_timer, s->options.connect_timeout, T_CONNECT);
 }
 
 static void resolved(void *arg, int rc, const struct zmq__tcp_target *t)
@@ -501,9 +507,9 @@ static void start_connecting(struct zmq__session *s)
         return;
     if (s->connect->needs_lookup(s->addr)) {
         int err = 0;
-        s->resolving = zmq__resolver_start(
-            s->own.obj.ctx, s->own.obj.mailbox, s->addr, false,
-            s->options.ipv6 != 0, resolved, s, &err);
+        s->resolving =
+            zmq__resolver_start(s->own.obj.ctx, s->own.obj.mailbox, s->addr,
+                                false, s->options.ipv6 != 0, resolved, s, &err);
         if (s->resolving == NULL)
             retry_later(s, err);
         return;
@@ -603,15 +609,14 @@ fail:
 int zmq__session_connect_new(struct zmq__socket *sock, const char *endpoint,
                              const char *addr,
                              const struct zmq__connect_ops *ops,
-                             struct zmq__session **out,
-                             struct zmq__pipe **pipe)
+                             struct zmq__session **out, struct zmq__pipe **pipe)
 {
     struct zmq__io_thread *io =
         zmq__ctx_choose_io_thread(sock->obj.ctx, sock->options.affinity);
     if (io == NULL)
         return -EMTHREAD;
-    struct zmq__session *s = session_alloc(sock, io, ZMQ__OWN_CONNECT,
-                                           endpoint, &sock->options);
+    struct zmq__session *s =
+        session_alloc(sock, io, ZMQ__OWN_CONNECT, endpoint, &sock->options);
     if (s == NULL)
         return -ENOMEM;
     s->connect = ops;

@@ -110,8 +110,8 @@ int zmq__session_pull(struct zmq__session *s, struct zmq__msg *msg);
 int zmq__session_push(struct zmq__session *s, struct zmq__msg *msg);
 void zmq__session_flush(struct zmq__session *s);
 /* The handshake succeeded; id is the peer's identity.  0 or -ENOMEM. */
-int zmq__session_engine_ready(struct zmq__session *s,
-                              const unsigned char *id, size_t id_size);
+int zmq__session_engine_ready(struct zmq__session *s, const unsigned char *id,
+                              size_t id_size);
 /* The engine has written everything it took (lingering ends). */
 void zmq__session_drained(struct zmq__session *s);
 /* The engine failed; the session frees it. */
@@ -120,7 +120,7 @@ void zmq__session_engine_error(struct zmq__session *s,
                                bool handshaking);
 
 /* Monitor events from the session's side (local endpoint = its own). */
-void zmq__session_event(struct zmq__session *s, uint64_t event,
-                        uint64_t value, const char *remote);
+void zmq__session_event(struct zmq__session *s, uint64_t event, uint64_t value,
+                        const char *remote);
 
 #endif

@@ -63,10 +63,11 @@ struct zmq__zmtp {
     char *peer_address;
 
     enum phase phase;
+    bool raw;    /* STREAM: bytes as they come, no ZMTP */
     int version; /* 1, 2 or 3 once known */
     int minor;
     bool major_sent, rest_sent;
-    int peer_type; /* a 2.0 peer's socket type byte */
+    int peer_type;           /* a 2.0 peer's socket type byte */
     bool subscribe_commands; /* send SUBSCRIBE/CANCEL (3.1 peers) */
     struct zmq__mechanism *mech;
     struct zmq__metadata *metadata;
@@ -215,8 +216,8 @@ static void add_header(struct zmq__zmtp *e, size_t size, bool more,
         }
         h[n++] = more ? 1 : 0;
     } else {
-        unsigned char flags = (unsigned char)((more ? F_MORE : 0) |
-                                              (command ? F_COMMAND : 0));
+        unsigned char flags =
+            (unsigned char)((more ? F_MORE : 0) | (command ? F_COMMAND : 0));
         if (size > 255) {
             h[n++] = flags | F_LONG;
             for (int i = 7; i >= 0; i--)
@@ -235,10 +236,10 @@ static bool add_message(struct zmq__zmtp *e, struct zmq__msg *m, bool command)
 {
     size_t size = zmq__msg_size(m);
     size_t copy = size <= COPY_LIMIT ? size : 0;
-    if (e->out_len + HDR_MAX + copy > OUT_STAGING ||
-        e->niov + 2 >= OUT_MAX_IOV)
+    if (e->out_len + HDR_MAX + copy > OUT_STAGING || e->niov + 2 >= OUT_MAX_IOV)
         return false;
-    add_header(e, size, zmq__msg_more(m), command);
+    if (!e->raw)
+        add_header(e, size, zmq__msg_more(m), command);
     if (copy > 0 || size == 0) {
         if (size > 0)
             add_bytes(e, zmq__msg_data(m), size);
@@ -254,7 +255,8 @@ static bool add_message(struct zmq__zmtp *e, struct zmq__msg *m, bool command)
 /* A SUB/XSUB message to a 3.1 peer: becomes SUBSCRIBE or CANCEL. */
 static bool subscription_to_command(struct zmq__zmtp *e, struct zmq__msg *m)
 {
-    if (!e->subscribe_commands || zmq__msg_more(m) || (m->flags & ZMQ__MSG_COMMAND))
+    if (!e->subscribe_commands || zmq__msg_more(m) ||
+        (m->flags & ZMQ__MSG_COMMAND))
         return false;
     size_t size = zmq__msg_size(m);
     const unsigned char *d = zmq__msg_data(m);
@@ -406,9 +408,8 @@ static void queue_mechanism_commands(struct zmq__zmtp *e)
  * all (1.0). */
 static bool v2_type_ok(int ours, int peer)
 {
-    const char *name = peer >= 0 && peer <= ZMQ_PUSH
-                           ? zmq__mechanism_socket_name(peer)
-                           : NULL;
+    const char *name =
+        peer >= 0 && peer <= ZMQ_PUSH ? zmq__mechanism_socket_name(peer) : NULL;
     return name != NULL && zmq__mechanism_compatible(ours, name, strlen(name));
 }
 
@@ -425,8 +426,8 @@ static bool greeting(struct zmq__zmtp *e)
     const unsigned char *g = e->in;
     size_t n = e->in_end;
     int type = e->options->socket_type;
-    bool zap = e->options->mechanism != ZMQ_NULL ||
-               e->options->zap_domain.size > 0;
+    bool zap =
+        e->options->mechanism != ZMQ_NULL || e->options->zap_domain.size > 0;
 
     if ((n >= 1 && g[0] != 0xFF) || (n >= 10 && !(g[9] & 1))) {
         /* Unversioned ZMTP 1.0: the rest of our identity frame, then the
@@ -651,6 +652,20 @@ static bool frame(struct zmq__zmtp *e, struct zmq__msg *m, bool *gone)
  * failed (and is gone). */
 static bool decode(struct zmq__zmtp *e)
 {
+    if (e->raw) {
+        /* Every chunk read is one message. */
+        size_t n = e->in_end - e->in_pos;
+        if (n == 0 || e->in_stalled)
+            return true;
+        struct zmq__msg m;
+        if (zmq__msg_init_buffer(&m, e->in + e->in_pos, n) < 0) {
+            error_out(e, ZMQ__ENGINE_CONNECTION, 0);
+            return false;
+        }
+        e->in_pos = e->in_end;
+        deliver(e, &m);
+        return true;
+    }
     uint64_t maxsize = e->options->maxmsgsize >= 0
                            ? (uint64_t)e->options->maxmsgsize
                            : UINT64_MAX;
@@ -670,8 +685,9 @@ static bool decode(struct zmq__zmtp *e)
             e->in_body = false;
             struct zmq__msg m = e->body;
             zmq__msg_init(&e->body);
-            m.flags = (uint8_t)((m.flags & ~(ZMQ__MSG_MORE | ZMQ__MSG_COMMAND)) |
-                                e->body_flags);
+            m.flags =
+                (uint8_t)((m.flags & ~(ZMQ__MSG_MORE | ZMQ__MSG_COMMAND)) |
+                          e->body_flags);
             bool gone = false;
             frame(e, &m, &gone);
             if (gone)
@@ -751,9 +767,10 @@ static bool read_in(struct zmq__zmtp *e)
         if (e->in_body && e->in_pos == e->in_end &&
             e->body_size - e->body_have >= e->in_cap) {
             /* A large body: straight into the message. */
-            n = e->stream->ops->read(
-                e->stream, (unsigned char *)zmq__msg_data(&e->body) + e->body_have,
-                e->body_size - e->body_have);
+            n = e->stream->ops->read(e->stream,
+                                     (unsigned char *)zmq__msg_data(&e->body) +
+                                         e->body_have,
+                                     e->body_size - e->body_have);
             if (n > 0)
                 e->body_have += (size_t)n;
         } else {
@@ -871,9 +888,8 @@ struct zmq__zmtp *zmq__zmtp_new(struct zmq__session *s, struct zmq__stream *st,
                                 const char *peer_address, int *err)
 {
     struct zmq__zmtp *e = calloc(1, sizeof *e);
-    size_t in_cap = s->options.in_batch_size > 64
-                        ? (size_t)s->options.in_batch_size
-                        : 8192;
+    size_t in_cap =
+        s->options.in_batch_size > 64 ? (size_t)s->options.in_batch_size : 8192;
     if (e != NULL) {
         e->in = malloc(in_cap);
         e->out = malloc(OUT_STAGING);
@@ -896,6 +912,7 @@ struct zmq__zmtp *zmq__zmtp_new(struct zmq__session *s, struct zmq__stream *st,
     e->stream = st;
     e->in_cap = in_cap;
     e->phase = GREETING;
+    e->raw = s->options.raw_socket != 0;
     zmq__msg_init(&e->pending);
     zmq__msg_init(&e->body);
     carry(e)->type = ZMQ__MSG_INVALID;
@@ -910,14 +927,26 @@ void zmq__zmtp_plug(struct zmq__zmtp *e, struct zmq__poller *p)
                                  &e->entry)) == -ENOMEM)
         ;
     zmq__poller_set_in(p, e->entry);
+    if (e->raw) {
+        if (!handshake_done(e, NULL, 0))
+            return;
+        if (e->options->raw_notify) {
+            struct zmq__msg hello;
+            zmq__msg_init(&hello);
+            if (zmq__session_push(e->session, &hello) < 0)
+                zmq__msg_close(&hello);
+            zmq__session_flush(e->session);
+        }
+        write_out(e);
+        return;
+    }
     unsigned char sig[10] = {0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F};
     uint64_t len = (uint64_t)e->options->routing_id_size + 1;
     for (int i = 0; i < 8; i++)
         sig[1 + i] = (unsigned char)(len >> (8 * (7 - i)));
     send_raw(e, sig, sizeof sig);
     if (e->options->handshake_ivl > 0)
-        start_timer(e, &e->t_handshake, e->options->handshake_ivl,
-                    T_HANDSHAKE);
+        start_timer(e, &e->t_handshake, e->options->handshake_ivl, T_HANDSHAKE);
     write_out(e);
 }
 
@@ -1001,5 +1030,13 @@ static void error_out(struct zmq__zmtp *e, enum zmq__engine_error why,
                       int protocol_error)
 {
     bool handshaking = e->phase != ACTIVE;
+    if (e->raw && !handshaking && e->options->raw_notify) {
+        /* The raw socket learns of the end by an empty message. */
+        struct zmq__msg bye;
+        zmq__msg_init(&bye);
+        if (zmq__session_push(e->session, &bye) < 0)
+            zmq__msg_close(&bye);
+        zmq__session_flush(e->session);
+    }
     zmq__session_engine_error(e->session, why, protocol_error, handshaking);
 }

@@ -16,17 +16,13 @@
 #include "zmq.h"
 
 static const char *const type_names[] = {
-    [ZMQ_PAIR] = "PAIR",       [ZMQ_PUB] = "PUB",
-    [ZMQ_SUB] = "SUB",         [ZMQ_REQ] = "REQ",
-    [ZMQ_REP] = "REP",         [ZMQ_DEALER] = "DEALER",
-    [ZMQ_ROUTER] = "ROUTER",   [ZMQ_PULL] = "PULL",
-    [ZMQ_PUSH] = "PUSH",       [ZMQ_XPUB] = "XPUB",
-    [ZMQ_XSUB] = "XSUB",       [ZMQ_STREAM] = "STREAM",
-    [ZMQ_SERVER] = "SERVER",   [ZMQ_CLIENT] = "CLIENT",
-    [ZMQ_RADIO] = "RADIO",     [ZMQ_DISH] = "DISH",
-    [ZMQ_GATHER] = "GATHER",   [ZMQ_SCATTER] = "SCATTER",
-    [ZMQ_DGRAM] = "DGRAM",     [ZMQ_PEER] = "PEER",
-    [ZMQ_CHANNEL] = "CHANNEL",
+    [ZMQ_PAIR] = "PAIR",     [ZMQ_PUB] = "PUB",       [ZMQ_SUB] = "SUB",
+    [ZMQ_REQ] = "REQ",       [ZMQ_REP] = "REP",       [ZMQ_DEALER] = "DEALER",
+    [ZMQ_ROUTER] = "ROUTER", [ZMQ_PULL] = "PULL",     [ZMQ_PUSH] = "PUSH",
+    [ZMQ_XPUB] = "XPUB",     [ZMQ_XSUB] = "XSUB",     [ZMQ_STREAM] = "STREAM",
+    [ZMQ_SERVER] = "SERVER", [ZMQ_CLIENT] = "CLIENT", [ZMQ_RADIO] = "RADIO",
+    [ZMQ_DISH] = "DISH",     [ZMQ_GATHER] = "GATHER", [ZMQ_SCATTER] = "SCATTER",
+    [ZMQ_DGRAM] = "DGRAM",   [ZMQ_PEER] = "PEER",     [ZMQ_CHANNEL] = "CHANNEL",
 };
 
 const char *zmq__mechanism_socket_name(int type)
@@ -105,9 +101,8 @@ const char *zmq__mechanism_name(const struct zmq__options *o)
     }
 }
 
-struct zmq__mechanism *zmq__mechanism_new(const char *name,
-                                          const struct zmq__options *o,
-                                          int *err)
+struct zmq__mechanism *
+zmq__mechanism_new(const char *name, const struct zmq__options *o, int *err)
 {
     const struct zmq__mechanism_ops *ops = NULL;
     if (strcmp(name, "NULL") == 0)
@@ -139,8 +134,7 @@ void zmq__mechanism_free(struct zmq__mechanism *m)
     free(m);
 }
 
-static int append(unsigned char **buf, size_t *size, const void *data,
-                  size_t n)
+static int append(unsigned char **buf, size_t *size, const void *data, size_t n)
 {
     unsigned char *b = realloc(*buf, *size + n + 1);
     if (b == NULL)
@@ -178,11 +172,9 @@ int zmq__mechanism_add_metadata(const struct zmq__options *o,
     int rc = add_prop(buf, size, "Socket-Type", type, strlen(type));
     /* Identity matters to ROUTER peers only; libzmq sends it from the
      * types that talk to ROUTERs. */
-    if (rc == 0 && (o->socket_type == ZMQ_REQ ||
-                    o->socket_type == ZMQ_DEALER ||
+    if (rc == 0 && (o->socket_type == ZMQ_REQ || o->socket_type == ZMQ_DEALER ||
                     o->socket_type == ZMQ_ROUTER))
-        rc = add_prop(buf, size, "Identity", o->routing_id,
-                      o->routing_id_size);
+        rc = add_prop(buf, size, "Identity", o->routing_id, o->routing_id_size);
     for (size_t i = 0; rc == 0 && i < o->metadata_count; i++)
         rc = add_prop(buf, size, o->metadata[i].key, o->metadata[i].value,
                       strlen(o->metadata[i].value));
@@ -226,7 +218,8 @@ int zmq__mechanism_parse_metadata(struct zmq__mechanism *m,
         const unsigned char *value = data + pos;
         pos += vlen;
 
-        if (nlen == 11 && strncasecmp((const char *)name, "Socket-Type", 11) == 0) {
+        if (nlen == 11 &&
+            strncasecmp((const char *)name, "Socket-Type", 11) == 0) {
             if (!zmq__mechanism_compatible(m->options->socket_type,
                                            (const char *)value, vlen)) {
                 m->status = ZMQ__MECH_ERROR;
@@ -266,8 +259,8 @@ int zmq__mechanism_parse_metadata(struct zmq__mechanism *m,
     return 0;
 }
 
-const struct zmq__mech_prop *
-zmq__mechanism_prop(const struct zmq__mechanism *m, const char *name)
+const struct zmq__mech_prop *zmq__mechanism_prop(const struct zmq__mechanism *m,
+                                                 const char *name)
 {
     for (size_t i = 0; i < m->nprops; i++)
         if (strcasecmp(m->props[i].name, name) == 0)

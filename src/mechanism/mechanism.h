@@ -34,9 +34,9 @@ enum zmq__mech_status {
 
 /* One property the peer announced. */
 struct zmq__mech_prop {
-    char *name;    /* NUL-terminated */
-    char *value;   /* value bytes followed by a NUL */
-    size_t size;   /* value bytes */
+    char *name;  /* NUL-terminated */
+    char *value; /* value bytes followed by a NUL */
+    size_t size; /* value bytes */
 };
 
 struct zmq__mechanism;
@@ -71,9 +71,8 @@ struct zmq__mechanism {
 
 /* A mechanism for `name` (the greeting's 20-byte field, NUL-padded), or
  * NULL with *err: -ENOTSUP for an unknown name, -ENOMEM. */
-struct zmq__mechanism *zmq__mechanism_new(const char *name,
-                                          const struct zmq__options *o,
-                                          int *err);
+struct zmq__mechanism *
+zmq__mechanism_new(const char *name, const struct zmq__options *o, int *err);
 void zmq__mechanism_free(struct zmq__mechanism *m);
 
 /* Our mechanism's greeting name. */
@@ -98,8 +97,8 @@ int zmq__mechanism_parse_metadata(struct zmq__mechanism *m,
                                   const unsigned char *data, size_t size);
 
 /* Value of a property the peer sent (case-insensitive name), or NULL. */
-const struct zmq__mech_prop *
-zmq__mechanism_prop(const struct zmq__mechanism *m, const char *name);
+const struct zmq__mech_prop *zmq__mechanism_prop(const struct zmq__mechanism *m,
+                                                 const char *name);
 
 /* A command frame body: name length, name, data.  -ENOMEM. */
 int zmq__mechanism_make_command(struct zmq__msg *out, const char *name,

@@ -34,7 +34,8 @@ static int null_process(struct zmq__mechanism *m, struct zmq__msg *in)
 {
     const unsigned char *data;
     size_t size;
-    if (!m->ready_received && zmq__mechanism_is_command(in, "READY", &data, &size)) {
+    if (!m->ready_received &&
+        zmq__mechanism_is_command(in, "READY", &data, &size)) {
         int rc = zmq__mechanism_parse_metadata(m, data, size);
         if (rc < 0)
             return rc;

@@ -782,8 +782,7 @@ void zmq__socket_process_own(struct zmq__socket *s, struct zmq__own *child)
         term_child(s, child);
 }
 
-void zmq__socket_process_term_req(struct zmq__socket *s,
-                                  struct zmq__own *child)
+void zmq__socket_process_term_req(struct zmq__socket *s, struct zmq__own *child)
 {
     if (child->term_sent)
         return;
@@ -799,8 +798,7 @@ void zmq__socket_process_term_req(struct zmq__socket *s,
     }
 }
 
-void zmq__socket_process_term_ack(struct zmq__socket *s,
-                                  struct zmq__own *child)
+void zmq__socket_process_term_ack(struct zmq__socket *s, struct zmq__own *child)
 {
     (void)child;
     s->term_acks--;

@@ -231,8 +231,7 @@ void zmq__socket_launch(struct zmq__socket *s, struct zmq__own *child);
 
 /* Launches a child only to end it at once (a bind that could not be
  * recorded). */
-void zmq__socket_launch_and_term(struct zmq__socket *s,
-                                 struct zmq__own *child);
+void zmq__socket_launch_and_term(struct zmq__socket *s, struct zmq__own *child);
 
 /* Command handlers (zmq__object_dispatch). */
 void zmq__socket_process_stop(struct zmq__socket *s);

@@ -45,6 +45,7 @@ extern const struct zmq__socket_ops zmq__socket_req_ops;
 extern const struct zmq__socket_ops zmq__socket_rep_ops;
 extern const struct zmq__socket_ops zmq__socket_radio_ops;
 extern const struct zmq__socket_ops zmq__socket_dish_ops;
+extern const struct zmq__socket_ops zmq__socket_stream_ops;
 
 /*
  * A set of pipes split into an active part (pipes[0..active)) and an

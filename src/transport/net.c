@@ -29,7 +29,7 @@ char *zmq__net_endpoint_of(const char *scheme, const char *addr)
 }
 
 void zmq__net_bind_failed(struct zmq__socket *s, const char *scheme,
-                        const char *addr, int err)
+                          const char *addr, int err)
 {
     if (!zmq__monitor_wants(&s->monitor, ZMQ_EVENT_BIND_FAILED))
         return;
@@ -42,8 +42,8 @@ void zmq__net_bind_failed(struct zmq__socket *s, const char *scheme,
 
 /* The listening socket's endpoint, and the LISTENING event. */
 int zmq__net_listening(struct zmq__socket *s, int fd,
-                     const struct zmq__listener_ops *ops, const char *cleanup,
-                     struct zmq__bound *out)
+                       const struct zmq__listener_ops *ops, const char *cleanup,
+                       struct zmq__bound *out)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -74,4 +74,3 @@ int zmq__net_listening(struct zmq__socket *s, int fd,
     }
     return 0;
 }
-

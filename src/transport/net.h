@@ -22,7 +22,7 @@ void zmq__net_bind_failed(struct zmq__socket *s, const char *scheme,
 /* fd listens: fills out (endpoint from getsockname, the listener) and
  * sends LISTENING.  Takes fd.  0 or a negative errno. */
 int zmq__net_listening(struct zmq__socket *s, int fd,
-                       const struct zmq__listener_ops *ops,
-                       const char *cleanup, struct zmq__bound *out);
+                       const struct zmq__listener_ops *ops, const char *cleanup,
+                       struct zmq__bound *out);
 
 #endif

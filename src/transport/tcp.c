@@ -46,8 +46,7 @@ static int tcp_open(const struct zmq__tcp_target *t,
     if (t->has_source) {
         int on = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-        if (bind(fd, (const struct sockaddr *)&t->source.ss, t->source.len) <
-            0)
+        if (bind(fd, (const struct sockaddr *)&t->source.ss, t->source.len) < 0)
             return -errno;
     }
     if (connect(fd, (const struct sockaddr *)&t->addr.ss, t->addr.len) == 0)

@@ -60,8 +60,10 @@ void zmq__session_event(struct zmq__session *s, uint64_t event, uint64_t value,
     uint64_t values[2] = {value, 0};
     size_t n = 1;
     /* Beyond libzmq: a PEER or SERVER connection's routing id rides as a
-     * second value (version 2 frames only) when it is known. */
-    if (s->pipe != NULL && s->pipe->peer != NULL &&
+     * second value (version 2 frames only) when it is known here: for a
+     * connection we made, whose id the socket gave before PLUG. */
+    if (s->own.kind == ZMQ__OWN_CONNECT && s->pipe != NULL &&
+        s->pipe->peer != NULL &&
         (s->options.socket_type == ZMQ_PEER ||
          s->options.socket_type == ZMQ_SERVER) &&
         s->pipe->peer->routing_id != 0) {

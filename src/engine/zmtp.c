@@ -63,7 +63,11 @@ struct zmq__zmtp {
     char *peer_address;
 
     enum phase phase;
-    bool raw;    /* STREAM: bytes as they come, no ZMTP */
+    bool raw;        /* STREAM: bytes as they come, no ZMTP */
+    bool radio;      /* RADIO: a group frame goes before each message */
+    bool dish;       /* DISH: a group frame comes before each message */
+    bool have_group; /* DISH: the group frame of the next message */
+    char group[ZMQ_GROUP_MAX_LENGTH + 1];
     int version; /* 1, 2 or 3 once known */
     int minor;
     bool major_sent, rest_sent;
@@ -236,8 +240,17 @@ static bool add_message(struct zmq__zmtp *e, struct zmq__msg *m, bool command)
 {
     size_t size = zmq__msg_size(m);
     size_t copy = size <= COPY_LIMIT ? size : 0;
-    if (e->out_len + HDR_MAX + copy > OUT_STAGING || e->niov + 2 >= OUT_MAX_IOV)
+    const char *group = e->radio && !command ? zmq__msg_group(m) : NULL;
+    size_t glen = group != NULL ? strlen(group) : 0;
+    if (e->out_len + 2 * HDR_MAX + glen + copy > OUT_STAGING ||
+        e->niov + 3 >= OUT_MAX_IOV)
         return false;
+    if (group != NULL) {
+        /* RADIO on ZMTP: [group, MORE][body]. */
+        add_header(e, glen, true, false);
+        if (glen > 0)
+            add_bytes(e, group, glen);
+    }
     if (!e->raw)
         add_header(e, size, zmq__msg_more(m), command);
     if (copy > 0 || size == 0) {
@@ -645,6 +658,30 @@ static bool frame(struct zmq__zmtp *e, struct zmq__msg *m, bool *gone)
             *gone = true;
         return ok;
     }
+    if (e->dish) {
+        if (!e->have_group) {
+            /* The group frame: it must announce a body. */
+            size_t n = zmq__msg_size(m);
+            if (!zmq__msg_more(m) || n > ZMQ_GROUP_MAX_LENGTH ||
+                memchr(zmq__msg_data(m), 0, n) != NULL) {
+                zmq__msg_close(m);
+                *gone = true;
+                error_out(e, ZMQ__ENGINE_PROTOCOL, 0);
+                return false;
+            }
+            memcpy(e->group, zmq__msg_data(m), n);
+            e->group[n] = '\0';
+            e->have_group = true;
+            zmq__msg_close(m);
+            return true;
+        }
+        e->have_group = false;
+        m->flags &= (uint8_t)~ZMQ__MSG_MORE;
+        if (zmq__msg_set_group(m, e->group) < 0) {
+            zmq__msg_close(m);
+            return true;
+        }
+    }
     return deliver(e, m);
 }
 
@@ -913,6 +950,8 @@ struct zmq__zmtp *zmq__zmtp_new(struct zmq__session *s, struct zmq__stream *st,
     e->in_cap = in_cap;
     e->phase = GREETING;
     e->raw = s->options.raw_socket != 0;
+    e->radio = s->options.socket_type == ZMQ_RADIO;
+    e->dish = s->options.socket_type == ZMQ_DISH;
     zmq__msg_init(&e->pending);
     zmq__msg_init(&e->body);
     carry(e)->type = ZMQ__MSG_INVALID;

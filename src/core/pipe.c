@@ -284,6 +284,10 @@ void zmq__pipe_flush(struct zmq__pipe *p)
 
 void zmq__pipe_rollback(struct zmq__pipe *p)
 {
+    /* After our acknowledgement the peer may have freed the queue we
+     * write (pipe.h); nothing unflushed is left there to take back. */
+    if (p->state == ZMQ__PIPE_TERM_ACK_SENT || p->state == ZMQ__PIPE_TERM_BOTH)
+        return;
     /* Only the parts of the unfinished message go: the unflushed item
      * before them, if any, is a whole message and is put back. */
     if (p->cout != NULL) {

@@ -31,7 +31,7 @@ static struct zmq__pipe *find(struct zmq__router *r, const void *id,
     /* A linear scan: routers in this library serve few peers per socket
      * so far; a hash map replaces it when tcp brings thousands. */
     for (size_t i = 0; i < r->in.n; i++)
-        if (same_id(r->in.pipes[i], id, size))
+        if (r->in.pipes[i]->identity_fixed && same_id(r->in.pipes[i], id, size))
             return r->in.pipes[i];
     return NULL;
 }
@@ -41,7 +41,8 @@ static struct zmq__pipe *find_other(struct zmq__router *r, const void *id,
                                     size_t size, const struct zmq__pipe *self)
 {
     for (size_t i = 0; i < r->in.n; i++)
-        if (r->in.pipes[i] != self && same_id(r->in.pipes[i], id, size))
+        if (r->in.pipes[i] != self && r->in.pipes[i]->identity_fixed &&
+            same_id(r->in.pipes[i], id, size))
             return r->in.pipes[i];
     return NULL;
 }
@@ -91,34 +92,67 @@ static void notify(struct zmq__router *r, const struct zmq__pipe *p)
     zmq__msg_queue_push(&r->local, &empty);
 }
 
-int zmq__router_attach(struct zmq__socket *s, struct zmq__router *r,
-                       struct zmq__pipe *p)
+/* Names p: by `wanted` (n > 0) unless another connection has that
+ * name (refused: -EEXIST, or under HANDOVER the old one goes), else by a
+ * generated id.  The name is fixed from then on. */
+static int name_pipe(struct zmq__router *r, struct zmq__pipe *p,
+                     const unsigned char *wanted, size_t n)
 {
-    unsigned char wanted[255];
-    size_t n = 0;
-    if (s->connect_id_size > 0) {
-        n = s->connect_id_size;
-        memcpy(wanted, s->connect_id, n);
-    } else if (p->identity_size > 0) {
-        n = p->identity_size;
-        memcpy(wanted, p->identity, n);
-    }
     if (n > 0) {
-        struct zmq__pipe *old = find(r, wanted, n);
+        struct zmq__pipe *old = find_other(r, wanted, n, p);
         if (old != NULL) {
             if (!r->handover)
                 return -EEXIST;  /* a second peer with the same id */
             generate_id(r, old); /* the old one steps aside and goes */
             zmq__pipe_terminate(old, false);
         }
-        memcpy(p->identity, wanted, n);
+        memmove(p->identity, wanted, n);
         p->identity_size = (uint8_t)n;
     } else {
         generate_id(r, p);
     }
-    /* The name is ours from now on: an identity arriving later (a connect
-     * made before the peer bound) does not rename the connection. */
     p->identity_fixed = true;
+    return 0;
+}
+
+/* A connection whose peer's identity came after it was attached (a
+ * connect still handshaking, or an inproc connect made before the bind):
+ * named once the identity is there, as libzmq's ROUTER does.  Returns
+ * false when it is not (yet) named; a refused duplicate is ended. */
+static bool name_late(struct zmq__router *r, struct zmq__pipe *p)
+{
+    if (p->identity_fixed)
+        return true;
+    zmq__pipe_check_read(p); /* takes the identity off if it came */
+    if (p->identity_first)
+        return false;
+    if (name_pipe(r, p, p->identity, p->identity_size) < 0) {
+        zmq__pipe_terminate(p, false);
+        return false;
+    }
+    if (r->notify & ZMQ_NOTIFY_CONNECT)
+        notify(r, p);
+    return true;
+}
+
+int zmq__router_attach(struct zmq__socket *s, struct zmq__router *r,
+                       struct zmq__pipe *p)
+{
+    bool named = true;
+    if (s->connect_id_size > 0) {
+        int rc = name_pipe(r, p, s->connect_id, s->connect_id_size);
+        if (rc < 0)
+            return rc;
+    } else if (p->identity_first) {
+        /* The peer's identity is still to come: unnamed until then
+         * (find() passes it over, so nothing can be sent to it). */
+        p->identity_size = 0;
+        named = false;
+    } else {
+        int rc = name_pipe(r, p, p->identity, p->identity_size);
+        if (rc < 0)
+            return rc;
+    }
     int rc = zmq__pipe_set_add(&r->in, p);
     if (rc < 0)
         return rc;
@@ -129,7 +163,7 @@ int zmq__router_attach(struct zmq__socket *s, struct zmq__router *r,
             zmq__pipe_flush(p);
     }
     zmq__socket_send_hello(s, p);
-    if (r->notify & ZMQ_NOTIFY_CONNECT)
+    if (named && (r->notify & ZMQ_NOTIFY_CONNECT))
         notify(r, p);
     return 0;
 }
@@ -169,6 +203,7 @@ void zmq__router_terminated(struct zmq__socket *s, struct zmq__router *r,
 
 void zmq__router_read_activated(struct zmq__router *r, struct zmq__pipe *p)
 {
+    name_late(r, p);
     zmq__pipe_set_activate(&r->in, p);
 }
 
@@ -258,6 +293,11 @@ int zmq__router_recv(struct zmq__router *r, struct zmq__msg *msg,
     int rc = zmq__fq_recv(&r->in, &r->prefetched_msg, &p);
     if (rc < 0)
         return rc;
+    if (!name_late(r, p)) {
+        /* Refused (a duplicate identity): its messages go with it. */
+        zmq__msg_close(&r->prefetched_msg);
+        return -EAGAIN;
+    }
     rc = zmq__msg_init_buffer(msg, p->identity, p->identity_size);
     if (rc < 0) {
         zmq__msg_close(&r->prefetched_msg);

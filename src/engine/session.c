@@ -119,7 +119,7 @@ static void finish(struct zmq__session *s)
     if (s->engine != NULL) {
         /* Closed by us: as libzmq, no event (DISCONNECTED is for
          * connections the peer or the network ended). */
-        zmq__zmtp_free(s->engine);
+        s->engine->ops->free(s->engine);
         s->engine = NULL;
     }
     if (s->accepted != NULL)
@@ -149,9 +149,10 @@ static void maybe_finish(struct zmq__session *s)
 {
     if (!s->terminating || s->pipe != NULL)
         return;
-    if (s->engine != NULL && s->flush_wait && zmq__zmtp_ready(s->engine) &&
-        !zmq__zmtp_drained(s->engine)) {
-        zmq__zmtp_restart_output(s->engine);
+    if (s->engine != NULL && s->flush_wait &&
+        s->engine->ops->ready(s->engine) &&
+        !s->engine->ops->drained(s->engine)) {
+        s->engine->ops->restart_output(s->engine);
         return; /* zmq__session_drained tells when it is written */
     }
     schedule_finish(s);
@@ -204,7 +205,7 @@ static void pipe_read_activated(void *sink, struct zmq__pipe *p)
     (void)p;
     struct zmq__session *s = sink;
     if (s->engine != NULL)
-        zmq__zmtp_restart_output(s->engine);
+        s->engine->ops->restart_output(s->engine);
 }
 
 static void pipe_write_activated(void *sink, struct zmq__pipe *p)
@@ -212,7 +213,7 @@ static void pipe_write_activated(void *sink, struct zmq__pipe *p)
     (void)p;
     struct zmq__session *s = sink;
     if (s->engine != NULL)
-        zmq__zmtp_restart_input(s->engine);
+        s->engine->ops->restart_input(s->engine);
 }
 
 static void pipe_terminated(void *sink, struct zmq__pipe *p)
@@ -231,7 +232,7 @@ static void pipe_terminated(void *sink, struct zmq__pipe *p)
      * engine call, so the engine can go here.) */
     stop_connecting(s);
     if (s->engine != NULL) {
-        zmq__zmtp_free(s->engine);
+        s->engine->ops->free(s->engine);
         s->engine = NULL;
     }
     zmq__own_term_req(&s->own);
@@ -328,7 +329,7 @@ void zmq__session_engine_error(struct zmq__session *s,
                                enum zmq__engine_error why, int protocol_error,
                                bool handshaking)
 {
-    int fd = zmq__zmtp_fd(s->engine);
+    int fd = s->engine->ops->fd(s->engine);
     if (handshaking) {
         if (why == ZMQ__ENGINE_PROTOCOL && protocol_error != 0)
             zmq__session_event(s, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
@@ -341,7 +342,7 @@ void zmq__session_engine_error(struct zmq__session *s,
     }
     zmq__session_event(s, ZMQ_EVENT_DISCONNECTED, (uint64_t)fd,
                        s->peer_address);
-    zmq__zmtp_free(s->engine);
+    s->engine->ops->free(s->engine);
     s->engine = NULL;
 
     /* Keep messages whole across the break. */
@@ -444,7 +445,7 @@ static void connected(struct zmq__session *s)
         retry_later(s, err);
         return;
     }
-    zmq__zmtp_plug(s->engine, s->poller);
+    s->engine->ops->plug(s->engine, s->poller);
 }
 
 static void connect_event(void *arg)
@@ -541,7 +542,7 @@ static void session_plug(struct zmq__own *o)
         zmq__own_term_req(o);
         return;
     }
-    zmq__zmtp_plug(s->engine, s->poller);
+    s->engine->ops->plug(s->engine, s->poller);
 }
 
 static void session_term(struct zmq__own *o, int linger)
@@ -550,7 +551,7 @@ static void session_term(struct zmq__own *o, int linger)
     if (s->poller == NULL)
         s->poller = o->io->poller; /* TERM before PLUG */
     s->terminating = true;
-    bool can_deliver = s->engine != NULL && zmq__zmtp_ready(s->engine);
+    bool can_deliver = s->engine != NULL && s->engine->ops->ready(s->engine);
     if (!can_deliver && linger != 0 && o->kind == ZMQ__OWN_CONNECT &&
         s->pipe != NULL && zmq__pipe_check_read(s->pipe)) {
         /* Messages wait for a connection that is not up yet: as libzmq,
@@ -575,7 +576,7 @@ static void session_term(struct zmq__own *o, int linger)
     if ((s->pipe != NULL || s->flush_wait) && linger > 0)
         add_timer(s, &s->linger_timer, linger, T_LINGER);
     if (can_deliver)
-        zmq__zmtp_restart_output(s->engine);
+        s->engine->ops->restart_output(s->engine);
     maybe_finish(s);
 }
 

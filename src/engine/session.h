@@ -61,7 +61,7 @@ struct zmq__session {
     struct zmq__pipe *pipe; /* our end; NULL when there is none */
     bool identity_sent;     /* the peer's identity went into the pipe */
     bool discard_out;       /* dropping the rest of a broken message */
-    struct zmq__zmtp *engine;
+    struct zmq__engine *engine;
 
     /* Connecting. */
     const struct zmq__connect_ops *connect;

@@ -55,6 +55,7 @@ enum { F_MORE = 0x01, F_LONG = 0x02, F_COMMAND = 0x04 };
 enum timer_id { T_HANDSHAKE = 1, T_HB_IVL, T_HB_TIMEOUT, T_HB_TTL };
 
 struct zmq__zmtp {
+    struct zmq__engine base; /* first */
     struct zmq__session *session;
     const struct zmq__options *options;
     struct zmq__stream *stream;
@@ -921,8 +922,11 @@ static bool handshake_done(struct zmq__zmtp *e, const unsigned char *id,
 /* Life                                                                      */
 /* ------------------------------------------------------------------------ */
 
-struct zmq__zmtp *zmq__zmtp_new(struct zmq__session *s, struct zmq__stream *st,
-                                const char *peer_address, int *err)
+static const struct zmq__engine_ops zmtp_engine_ops;
+
+struct zmq__engine *zmq__zmtp_new(struct zmq__session *s,
+                                  struct zmq__stream *st,
+                                  const char *peer_address, int *err)
 {
     struct zmq__zmtp *e = calloc(1, sizeof *e);
     size_t in_cap =
@@ -944,6 +948,7 @@ struct zmq__zmtp *zmq__zmtp_new(struct zmq__session *s, struct zmq__stream *st,
         *err = -ENOMEM;
         return NULL;
     }
+    e->base.ops = &zmtp_engine_ops;
     e->session = s;
     e->options = &s->options;
     e->stream = st;
@@ -955,11 +960,12 @@ struct zmq__zmtp *zmq__zmtp_new(struct zmq__session *s, struct zmq__stream *st,
     zmq__msg_init(&e->pending);
     zmq__msg_init(&e->body);
     carry(e)->type = ZMQ__MSG_INVALID;
-    return e;
+    return &e->base;
 }
 
-void zmq__zmtp_plug(struct zmq__zmtp *e, struct zmq__poller *p)
+static void zmtp_plug(struct zmq__engine *base, struct zmq__poller *p)
 {
+    struct zmq__zmtp *e = (struct zmq__zmtp *)base;
     e->poller = p;
     int rc;
     while ((rc = zmq__poller_add(p, e->stream->fd, &engine_ops, e,
@@ -989,8 +995,9 @@ void zmq__zmtp_plug(struct zmq__zmtp *e, struct zmq__poller *p)
     write_out(e);
 }
 
-void zmq__zmtp_restart_input(struct zmq__zmtp *e)
+static void zmtp_restart_input(struct zmq__engine *base)
 {
+    struct zmq__zmtp *e = (struct zmq__zmtp *)base;
     if (!e->in_stalled)
         return;
     if (e->have_pending) {
@@ -1010,8 +1017,9 @@ void zmq__zmtp_restart_input(struct zmq__zmtp *e)
     }
 }
 
-void zmq__zmtp_restart_output(struct zmq__zmtp *e)
+static void zmtp_restart_output(struct zmq__engine *base)
 {
+    struct zmq__zmtp *e = (struct zmq__zmtp *)base;
     if (e->phase != ACTIVE)
         return;
     if (e->iov_pos == e->niov)
@@ -1022,24 +1030,28 @@ void zmq__zmtp_restart_output(struct zmq__zmtp *e)
     }
 }
 
-bool zmq__zmtp_ready(const struct zmq__zmtp *e)
+static bool zmtp_ready(const struct zmq__engine *base)
 {
+    const struct zmq__zmtp *e = (const struct zmq__zmtp *)base;
     return e->phase == ACTIVE;
 }
 
-bool zmq__zmtp_drained(const struct zmq__zmtp *e)
+static bool zmtp_drained(const struct zmq__engine *base)
 {
+    const struct zmq__zmtp *e = (const struct zmq__zmtp *)base;
     return e->iov_pos == e->niov && e->ncmd == 0 &&
            carry((struct zmq__zmtp *)e)->type == ZMQ__MSG_INVALID;
 }
 
-int zmq__zmtp_fd(const struct zmq__zmtp *e)
+static int zmtp_fd(const struct zmq__engine *base)
 {
+    const struct zmq__zmtp *e = (const struct zmq__zmtp *)base;
     return e->stream->fd;
 }
 
-void zmq__zmtp_free(struct zmq__zmtp *e)
+static void zmtp_free(struct zmq__engine *base)
 {
+    struct zmq__zmtp *e = (struct zmq__zmtp *)base;
     stop_timer(e, &e->t_handshake);
     stop_timer(e, &e->t_ivl);
     stop_timer(e, &e->t_timeout);
@@ -1064,6 +1076,16 @@ void zmq__zmtp_free(struct zmq__zmtp *e)
     free(e->peer_address);
     free(e);
 }
+
+static const struct zmq__engine_ops zmtp_engine_ops = {
+    .plug = zmtp_plug,
+    .restart_input = zmtp_restart_input,
+    .restart_output = zmtp_restart_output,
+    .ready = zmtp_ready,
+    .drained = zmtp_drained,
+    .fd = zmtp_fd,
+    .free = zmtp_free,
+};
 
 static void error_out(struct zmq__zmtp *e, enum zmq__engine_error why,
                       int protocol_error)

@@ -20,42 +20,18 @@
 
 #include <stdbool.h>
 
+#include "engine/engine.h"
+
 struct zmq__poller;
 struct zmq__session;
 struct zmq__stream;
 struct zmq__zmtp;
 
-/* Why an engine ended. */
-enum zmq__engine_error {
-    ZMQ__ENGINE_CONNECTION, /* the peer closed, or an I/O error */
-    ZMQ__ENGINE_PROTOCOL,   /* the peer broke the protocol */
-    ZMQ__ENGINE_TIMEOUT     /* handshake or heartbeat timed out */
-};
-
-/* A new engine over st (taken: closed by zmq__zmtp_free, or here on
+/* A new engine over st (taken: closed by the engine's free, or here on
  * failure).  peer_address is the peer's address as a URI ("tcp://...",
  * for Peer-Address), copied.  NULL with *err (-ENOMEM). */
-struct zmq__zmtp *zmq__zmtp_new(struct zmq__session *s, struct zmq__stream *st,
-                                const char *peer_address, int *err);
-
-/* Registers the stream with the I/O thread's poller and starts the
- * greeting. */
-void zmq__zmtp_plug(struct zmq__zmtp *e, struct zmq__poller *p);
-
-/* The session's pipe has room again / messages to send again. */
-void zmq__zmtp_restart_input(struct zmq__zmtp *e);
-void zmq__zmtp_restart_output(struct zmq__zmtp *e);
-
-/* True once the handshake is over and messages flow. */
-bool zmq__zmtp_ready(const struct zmq__zmtp *e);
-
-/* True when everything pulled from the session has been written. */
-bool zmq__zmtp_drained(const struct zmq__zmtp *e);
-
-/* The descriptor of the stream (monitor events). */
-int zmq__zmtp_fd(const struct zmq__zmtp *e);
-
-/* Unregisters, closes the stream, frees. */
-void zmq__zmtp_free(struct zmq__zmtp *e);
+struct zmq__engine *zmq__zmtp_new(struct zmq__session *s,
+                                  struct zmq__stream *st,
+                                  const char *peer_address, int *err);
 
 #endif

@@ -104,6 +104,11 @@ struct zmq__pipe {
     uint32_t routing_id;
     size_t index[2];
 
+    /* Set by whoever makes the pair, for the sink: the peer takes every
+     * message whatever it subscribed (a RADIO's udp endpoint, which has
+     * no JOIN). */
+    bool subscribe_all;
+
     /* The first inbound message is the peer's identity; reading takes it
      * off and keeps it here instead of delivering it. */
     bool identity_first;

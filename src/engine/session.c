@@ -266,6 +266,9 @@ static int make_pipe(struct zmq__session *s, struct zmq__pipe *ends[2])
     if (rc < 0)
         return rc;
     ends[0]->identity_first = true;
+    /* A datagram endpoint has no subscriptions: it takes everything and
+     * the receiver filters (udp RADIO/DISH, as libzmq). */
+    ends[0]->subscribe_all = s->connect != NULL && s->connect->engine != NULL;
     zmq__pipe_attach(ends[1], s->own.obj.mailbox, &session_sink_ops, s);
     s->pipe = ends[1];
     return 0;
@@ -321,7 +324,9 @@ int zmq__session_engine_ready(struct zmq__session *s, const unsigned char *id,
         s->identity_sent = true;
     }
     s->reconnect_ivl = s->options.reconnect_ivl;
-    zmq__session_event(s, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, s->peer_address);
+    if (s->connect == NULL || s->connect->engine == NULL)
+        zmq__session_event(s, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0,
+                           s->peer_address);
     return 0;
 }
 
@@ -433,13 +438,23 @@ static void connected(struct zmq__session *s)
         zmq__sockaddr_to_uri((struct sockaddr *)&ss, len, peer, sizeof peer);
     free(s->peer_address);
     s->peer_address = strdup(peer);
+    int err = 0;
+    if (s->connect->engine != NULL) {
+        /* A datagram transport: its own engine, no stream. */
+        s->engine = s->connect->engine(s, fd, &s->target, &err);
+        if (s->engine == NULL) {
+            retry_later(s, err);
+            return;
+        }
+        s->engine->ops->plug(s->engine, s->poller);
+        return;
+    }
     zmq__session_event(s, ZMQ_EVENT_CONNECTED, (uint64_t)fd, peer);
     struct zmq__stream *st = zmq__stream_fd_new(fd);
     if (st == NULL) {
         retry_later(s, -ENOMEM);
         return;
     }
-    int err = 0;
     s->engine = zmq__zmtp_new(s, st, peer, &err);
     if (s->engine == NULL) {
         retry_later(s, err);
@@ -508,6 +523,10 @@ static void start_connecting(struct zmq__session *s)
 {
     if ((s->terminating && !s->flush_wait) || s->engine != NULL)
         return;
+    if (s->target_fixed) {
+        open_target(s);
+        return;
+    }
     if (s->connect->needs_lookup(s->addr)) {
         int err = 0;
         s->resolving =

@@ -51,6 +51,10 @@ struct zmq__connect_ops {
     /* A connection is established on fd: apply options.  0 or errno. */
     int (*established)(int fd, const struct zmq__tcp_target *t,
                        const struct zmq__options *o);
+    /* Optional: the engine to run on fd (taken) instead of ZMTP over a
+     * stream (udp).  NULL with *err. */
+    struct zmq__engine *(*engine)(struct zmq__session *s, int fd,
+                                  const struct zmq__tcp_target *t, int *err);
 };
 
 struct zmq__session {
@@ -68,7 +72,8 @@ struct zmq__session {
     char *addr; /* after "scheme://" */
     struct zmq__resolve_req *resolving;
     struct zmq__tcp_target target;
-    int fd; /* connecting socket, -1 when none */
+    bool target_fixed; /* resolved by the transport already (udp) */
+    int fd;            /* connecting socket, -1 when none */
     struct zmq__poller_entry *fd_entry;
     int reconnect_timer, connect_timer;
     int reconnect_ivl; /* the current interval */

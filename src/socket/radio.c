@@ -32,6 +32,7 @@
 struct radio_peer {
     struct zmq__pipe *pipe;
     struct zmq__groups groups;
+    bool all; /* a udp endpoint: every group goes (no JOIN on udp) */
 };
 
 struct radio {
@@ -101,7 +102,7 @@ static int radio_attach(struct zmq__socket *s, struct zmq__pipe *p)
         r->cap = cap;
     }
     p->index[0] = r->n;
-    r->peers[r->n++] = (struct radio_peer){.pipe = p};
+    r->peers[r->n++] = (struct radio_peer){.pipe = p, .all = p->subscribe_all};
     radio_read_activated(s, p);
     return 0;
 }
@@ -129,7 +130,7 @@ static bool matches(const struct radio_peer *peer, const char *group,
                     size_t len, uint32_t hash)
 {
     return peer->pipe->state == ZMQ__PIPE_ACTIVE &&
-           zmq__groups_find(&peer->groups, group, len, hash) > 0;
+           (peer->all || zmq__groups_find(&peer->groups, group, len, hash) > 0);
 }
 
 static int radio_send(struct zmq__socket *s, struct zmq__msg *msg)

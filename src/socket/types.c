@@ -30,6 +30,7 @@ static const struct zmq__socket_ops *const types[] = {
     [ZMQ_RADIO] = &zmq__socket_radio_ops,
     [ZMQ_DISH] = &zmq__socket_dish_ops,
     [ZMQ_STREAM] = &zmq__socket_stream_ops,
+    [ZMQ_DGRAM] = &zmq__socket_dgram_ops,
 };
 
 int zmq__socket_type_ops(int type, const struct zmq__socket_ops **ops)

@@ -46,6 +46,7 @@ extern const struct zmq__socket_ops zmq__socket_rep_ops;
 extern const struct zmq__socket_ops zmq__socket_radio_ops;
 extern const struct zmq__socket_ops zmq__socket_dish_ops;
 extern const struct zmq__socket_ops zmq__socket_stream_ops;
+extern const struct zmq__socket_ops zmq__socket_dgram_ops;
 
 /*
  * A set of pipes split into an active part (pipes[0..active)) and an

@@ -11,6 +11,7 @@ static const struct zmq__transport *const transports[] = {
     &zmq__transport_inproc,
     &zmq__transport_tcp,
     &zmq__transport_ipc,
+    &zmq__transport_udp,
 };
 
 int zmq__transport_find(const char *uri, const struct zmq__transport **t,

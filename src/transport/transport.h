@@ -55,5 +55,6 @@ int zmq__transport_find(const char *uri, const struct zmq__transport **t,
 extern const struct zmq__transport zmq__transport_inproc;
 extern const struct zmq__transport zmq__transport_tcp;
 extern const struct zmq__transport zmq__transport_ipc;
+extern const struct zmq__transport zmq__transport_udp;
 
 #endif

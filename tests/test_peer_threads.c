@@ -128,6 +128,13 @@ static void *connector_main(void *arg)
         }
         window[open++] = id;
     }
+    /* Keep the last connections open until the sender has got at least
+     * one message through, so the test always has traffic to check
+     * however the threads are scheduled. */
+    pthread_mutex_lock(&g.lock);
+    while (atomic_load(&g.sent_ok) == 0 && atomic_load(&g.send_failures) == 0)
+        pthread_cond_wait(&g.changed, &g.lock);
+    pthread_mutex_unlock(&g.lock);
     for (int i = 0; i < open; i++)
         end_connection(window[i]);
     pthread_mutex_lock(&g.lock);
@@ -170,7 +177,11 @@ static void *sender_main(void *arg)
             break;
         }
         if (zmq_msg_send(&m, g.S, 0) == (int)sizeof id) {
-            atomic_fetch_add(&g.sent_ok, 1);
+            if (atomic_fetch_add(&g.sent_ok, 1) == 0) {
+                pthread_mutex_lock(&g.lock);
+                pthread_cond_broadcast(&g.changed); /* connector_main */
+                pthread_mutex_unlock(&g.lock);
+            }
             continue;
         }
         int err = errno;
@@ -182,6 +193,9 @@ static void *sender_main(void *arg)
             /* EAGAIN here is SNDTIMEO running out: a stuck send. */
             g.last_send_errno = err;
             atomic_fetch_add(&g.send_failures, 1);
+            pthread_mutex_lock(&g.lock);
+            pthread_cond_broadcast(&g.changed);
+            pthread_mutex_unlock(&g.lock);
         }
     }
     return NULL;

@@ -60,14 +60,11 @@ void zmq__session_event(struct zmq__session *s, uint64_t event, uint64_t value,
     uint64_t values[2] = {value, 0};
     size_t n = 1;
     /* Beyond libzmq: a PEER or SERVER connection's routing id rides as a
-     * second value (version 2 frames only) when it is known here: for a
-     * connection we made, whose id the socket gave before PLUG. */
-    if (s->own.kind == ZMQ__OWN_CONNECT && s->pipe != NULL &&
-        s->pipe->peer != NULL &&
-        (s->options.socket_type == ZMQ_PEER ||
-         s->options.socket_type == ZMQ_SERVER) &&
-        s->pipe->peer->routing_id != 0) {
-        values[1] = s->pipe->peer->routing_id;
+     * second value (version 2 frames only) once it is known: from
+     * zmq_connect for a connection the socket makes, from the handshake
+     * for one it accepted. */
+    if (s->routing_id != 0) {
+        values[1] = s->routing_id;
         n = 2;
     }
     zmq__monitor_event(m, event, values, n, s->own.endpoint,
@@ -315,6 +312,7 @@ int zmq__session_engine_ready(struct zmq__session *s, const unsigned char *id,
         if (rc < 0)
             return rc;
         zmq__socket_own_pipe(owner, ends[0]);
+        s->routing_id = zmq__socket_reserve_routing_id(owner, ends[0]);
         zmq__pipe_send_identity(s->pipe, id, id_size);
         s->identity_sent = true;
         struct zmq__command cmd = {.args.bind.pipe = ends[0]};
@@ -662,6 +660,7 @@ int zmq__session_connect_new(struct zmq__socket *sock, const char *endpoint,
         }
         zmq__socket_attach_pipe(sock, ends[0]);
         *pipe = ends[0];
+        s->routing_id = ends[0]->routing_id; /* PEER, SERVER; else 0 */
     }
     *out = s;
     return 0;

@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/msg.h"
 #include "core/options.h"
@@ -63,6 +64,7 @@ struct zmq__session {
     struct zmq__poller *poller;  /* the I/O thread's */
 
     struct zmq__pipe *pipe; /* our end; NULL when there is none */
+    uint32_t routing_id;    /* PEER/SERVER: the connection's id, or 0 */
     bool identity_sent;     /* the peer's identity went into the pipe */
     bool discard_out;       /* dropping the rest of a broken message */
     struct zmq__engine *engine;

@@ -50,10 +50,18 @@ static void server_fini(struct zmq__socket *s)
     zmq__msg_queue_fini(&sv->local);
 }
 
+int zmq__server_reserve(struct zmq__socket *s, struct zmq__pipe *p)
+{
+    return zmq__idmap_add(&server_of(s)->ids, p);
+}
+
 static int server_attach(struct zmq__socket *s, struct zmq__pipe *p)
 {
     struct server *sv = server_of(s);
-    int rc = zmq__idmap_add(&sv->ids, p);
+    /* A session may have reserved the id already (socket.h). */
+    bool reserved =
+        p->routing_id != 0 && zmq__idmap_find(&sv->ids, p->routing_id) == p;
+    int rc = reserved ? 0 : zmq__idmap_add(&sv->ids, p);
     if (rc < 0)
         return rc;
     rc = zmq__pipe_set_add(&sv->in, p);

@@ -663,6 +663,21 @@ bool zmq__socket_conflates(const struct zmq__socket *s)
     return send || recv;
 }
 
+uint32_t zmq__socket_reserve_routing_id(struct zmq__socket *s,
+                                        struct zmq__pipe *p)
+{
+    if (!s->ops->thread_safe)
+        return 0;
+    lock(s);
+    uint32_t id = 0;
+    if ((s->options.socket_type == ZMQ_PEER ||
+         s->options.socket_type == ZMQ_SERVER) &&
+        zmq__server_reserve(s, p) == 0)
+        id = p->routing_id;
+    unlock(s);
+    return id;
+}
+
 void zmq__socket_send_hello(struct zmq__socket *s, struct zmq__pipe *p)
 {
     const struct zmq__options_str *hello = &s->options.hello_msg;
@@ -899,8 +914,12 @@ static void reap_in(void *arg)
 {
     struct zmq__socket *s = arg;
     struct zmq__command cmd;
+    /* Held while the state changes: a session may reserve a routing id
+     * under it (zmq__socket_reserve_routing_id). */
+    lock(s);
     while (zmq__mailbox_recv(&s->mailbox, &cmd, 0) == 0)
         zmq__object_dispatch(&cmd);
+    unlock(s);
     reap_check(s);
 }
 
@@ -939,6 +958,7 @@ void zmq__socket_start_reaping(struct zmq__socket *s, struct zmq__poller *p)
      * drop pipes from the array at once (never-bound inproc connects),
      * so work on a copy. */
     struct zmq__command cmd;
+    lock(s);
     while (zmq__mailbox_recv(&s->mailbox, &cmd, 0) == 0)
         zmq__object_dispatch(&cmd);
     /* Messages already in an inproc pipe belong to the peer, which still
@@ -969,5 +989,6 @@ void zmq__socket_start_reaping(struct zmq__socket *s, struct zmq__poller *p)
                                    linger_expired, s, 0);
         s->linger_timer = rc > 0 ? rc : -1;
     }
+    unlock(s);
     reap_check(s);
 }

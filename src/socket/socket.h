@@ -218,6 +218,14 @@ struct zmq__msg_queue;
 void zmq__socket_queue_disconnect_msg(struct zmq__socket *s,
                                       struct zmq__msg_queue *q,
                                       struct zmq__pipe *p);
+/* SERVER/PEER, from a session's thread: gives the pipe end p (made for
+ * s, not attached yet) its routing id now, under the socket's mutex, so
+ * that the connection's monitor events can carry it.  Returns the id, 0
+ * for other types (or without memory: the id then comes at attach). */
+uint32_t zmq__socket_reserve_routing_id(struct zmq__socket *s,
+                                        struct zmq__pipe *p);
+/* server.c: the reservation itself (mutex held).  0 or -ENOMEM. */
+int zmq__server_reserve(struct zmq__socket *s, struct zmq__pipe *p);
 /* SERVER/PEER: the pipe with this routing id, or NULL. */
 struct zmq__pipe *zmq__socket_server_find(struct zmq__socket *s, uint32_t id);
 

@@ -30,8 +30,10 @@
 #include "engine/zmtp.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/metadata.h"
 #include "core/msg.h"
@@ -879,7 +881,14 @@ static bool handshake_done(struct zmq__zmtp *e, const unsigned char *id,
     const char *type = NULL;
     if (e->mech != NULL) {
         for (size_t i = 0; i < e->mech->nprops && n < 62; i++) {
-            keys[n] = e->mech->props[i].name;
+            const char *name = e->mech->props[i].name;
+            /* What only the local side may say is not taken from the
+             * peer. */
+            if (strncmp(name, "__", 2) == 0 ||
+                strcasecmp(name, "Peer-Address") == 0 ||
+                strcasecmp(name, "User-Id") == 0)
+                continue;
+            keys[n] = name;
             values[n++] = e->mech->props[i].value;
         }
     } else if (e->version == 2) {
@@ -893,6 +902,11 @@ static bool handshake_done(struct zmq__zmtp *e, const unsigned char *id,
         keys[n] = "Peer-Address";
         values[n++] = e->peer_address;
     }
+    /* ZMQ_SRCFD reads the connection's descriptor from here (zmq.c). */
+    char fd[16];
+    snprintf(fd, sizeof fd, "%d", e->stream->fd);
+    keys[n] = "__fd";
+    values[n++] = fd;
     e->metadata = zmq__metadata_new(keys, values, n);
     e->phase = ACTIVE;
     if (zmq__session_engine_ready(e->session, id, id_size) < 0) {

@@ -293,7 +293,5 @@ const char *zmq__msg_gets(const struct zmq__msg *m, const char *key)
     const char *value = zmq__metadata_get(m->metadata, key);
     if (value == NULL && strcmp(key, "Identity") == 0)
         value = zmq__metadata_get(m->metadata, ZMQ_MSG_PROPERTY_ROUTING_ID);
-    else if (value == NULL && strcmp(key, ZMQ_MSG_PROPERTY_ROUTING_ID) == 0)
-        value = zmq__metadata_get(m->metadata, "Identity");
     return value;
 }

@@ -23,7 +23,6 @@ int zmq__own_init(struct zmq__own *o, const struct zmq__own_ops *ops,
     o->io = io;
     o->kind = kind;
     o->listener = NULL;
-    o->term_sent = false;
     o->endpoint = strdup(endpoint);
     return o->endpoint != NULL ? 0 : -ENOMEM;
 }

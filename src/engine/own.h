@@ -17,7 +17,7 @@
  *    TERM_REQ; the socket answers with TERM unless it already did.
  *
  * Threading: `obj`, `ops`, `owner`, `io` and `endpoint` are set before
- * PLUG and read-only after; `term_sent` belongs to the socket's thread.
+ * PLUG and read-only after.
  */
 #ifndef ZMQ__OWN_H
 #define ZMQ__OWN_H
@@ -55,7 +55,6 @@ struct zmq__own {
     /* ACCEPTED: the listener that accepted it (compared, never followed:
      * unbind ends the listener's connections too, as libzmq). */
     const struct zmq__own *listener;
-    bool term_sent; /* socket thread */
 };
 
 /* Fills the common part; copies endpoint.  -ENOMEM. */

@@ -840,8 +840,9 @@ static bool read_in(struct zmq__zmtp *e)
             if (!greeting(e))
                 return false;
             if (e->phase == GREETING) {
-                if (e->out_active)
-                    write_out(e); /* greeting stages go out at once */
+                /* Greeting stages go out at once. */
+                if (e->out_active && !write_out(e))
+                    return false;
                 continue;
             }
             if (e->niov > 0 && !write_out(e))

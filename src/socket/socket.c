@@ -196,6 +196,7 @@ static void socket_free(struct zmq__socket *s)
         free(s->endpoints[i].uri);
     free(s->endpoints);
     free(s->children);
+    free(s->dying);
     free(s->early);
     free(s->pipes);
     free(s->last_endpoint);
@@ -527,7 +528,7 @@ static int do_connect(struct zmq__socket *s, const char *uri,
         free(last);
         return rc;
     }
-    add_endpoint(s, copy, last, false, child != NULL ? NULL : *pipe, child);
+    add_endpoint(s, copy, last, false, *pipe, child);
     if (child != NULL)
         zmq__socket_launch(s, child);
     return 0;
@@ -709,7 +710,41 @@ void zmq__socket_queue_disconnect_msg(struct zmq__socket *s,
         zmq__msg_close(&m);
 }
 
-/* Sends TERM to a listed child and forgets it (its ack is counted). */
+/* Sends TERM to a child and lists it among those whose TERM_ACK is
+ * awaited.  The child frees itself right after its ack, so from now on
+ * the socket only compares its address, never reads it. */
+static void send_term(struct zmq__socket *s, struct zmq__own *child, int linger)
+{
+    while (s->ndying == s->dying_cap) {
+        size_t cap = s->dying_cap ? s->dying_cap * 2 : 4;
+        struct zmq__own **v = realloc(s->dying, cap * sizeof *v);
+        if (v != NULL) {
+            s->dying = v;
+            s->dying_cap = cap;
+        } else {
+            /* Without the record the socket could be freed before the
+             * ack arrives; wait for memory, as zmq__object_send does. */
+            zmq__clock_sleep_ms(1);
+        }
+    }
+    s->dying[s->ndying++] = child;
+    struct zmq__command cmd = {.args.term.linger = linger};
+    zmq__object_send(&child->obj, ZMQ__CMD_TERM, &cmd);
+}
+
+/* Forgets an early TERM_REQ of child (its OWN has come). */
+static bool take_early(struct zmq__socket *s, const struct zmq__own *child)
+{
+    for (size_t i = 0; i < s->nearly; i++) {
+        if (s->early[i] == child) {
+            s->early[i] = s->early[--s->nearly];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Sends TERM to a listed child and forgets it (its ack is awaited). */
 static void term_child_at(struct zmq__socket *s, size_t i)
 {
     struct zmq__own *child = s->children[i];
@@ -722,10 +757,7 @@ static void term_child_at(struct zmq__socket *s, size_t i)
             j++;
         }
     }
-    child->term_sent = true;
-    s->term_acks++;
-    struct zmq__command cmd = {.args.term.linger = s->options.linger};
-    zmq__object_send(&child->obj, ZMQ__CMD_TERM, &cmd);
+    send_term(s, child, s->options.linger);
 }
 
 /* Terminates the listed child `child` and, for a listener, the
@@ -775,23 +807,14 @@ void zmq__socket_process_own(struct zmq__socket *s, struct zmq__own *child)
 {
     /* A listener that was sent TERM may still have accepted this one:
      * then, or when we are closing, it ends at once. */
+    bool asked = take_early(s, child);
     if (s->closing || zmq__socket_reserve_child(s) < 0) {
-        child->term_sent = true;
-        s->term_acks++;
-        struct zmq__command cmd = {.args.term.linger = 0};
-        zmq__object_send(&child->obj, ZMQ__CMD_TERM, &cmd);
+        send_term(s, child, 0);
         return;
     }
     bool listener_alive = child->listener == NULL;
     for (size_t i = 0; i < s->nchildren && !listener_alive; i++)
         listener_alive = s->children[i] == child->listener;
-    bool asked = false;
-    for (size_t i = 0; i < s->nearly && !asked; i++) {
-        if (s->early[i] == child) {
-            s->early[i] = s->early[--s->nearly];
-            asked = true;
-        }
-    }
     s->children[s->nchildren++] = child;
     if (!listener_alive || asked)
         term_child(s, child);
@@ -799,8 +822,10 @@ void zmq__socket_process_own(struct zmq__socket *s, struct zmq__own *child)
 
 void zmq__socket_process_term_req(struct zmq__socket *s, struct zmq__own *child)
 {
-    if (child->term_sent)
-        return;
+    /* Sent TERM already (the child may be gone by now: only compare). */
+    for (size_t i = 0; i < s->ndying; i++)
+        if (s->dying[i] == child)
+            return;
     if (term_child(s, child))
         return;
     /* Not adopted yet: its OWN is still on the way (listener.c).  Keep
@@ -815,8 +840,12 @@ void zmq__socket_process_term_req(struct zmq__socket *s, struct zmq__own *child)
 
 void zmq__socket_process_term_ack(struct zmq__socket *s, struct zmq__own *child)
 {
-    (void)child;
-    s->term_acks--;
+    for (size_t i = 0; i < s->ndying; i++) {
+        if (s->dying[i] == child) {
+            s->dying[i] = s->dying[--s->ndying];
+            return;
+        }
+    }
 }
 
 int zmq__socket_unbind(struct zmq__socket *s, const char *uri)
@@ -863,14 +892,18 @@ int zmq__socket_disconnect(struct zmq__socket *s, const char *uri)
                 struct zmq__socket_endpoint *ep = &s->endpoints[i];
                 if (ep->bound || strcmp(ep->uri, uri) != 0)
                     continue;
-                if (ep->child != NULL) {
-                    term_child(s, ep->child);
-                } else {
-                    struct zmq__pipe *p = ep->pipe;
-                    free(ep->uri);
-                    s->endpoints[i] = s->endpoints[--s->nendpoints];
+                struct zmq__pipe *p = ep->pipe;
+                struct zmq__own *child = ep->child;
+                free(ep->uri);
+                s->endpoints[i] = s->endpoints[--s->nendpoints];
+                if (child != NULL) {
+                    /* As libzmq: the connection's queue goes now, so
+                     * sends no longer pick it; then the session ends. */
                     if (p != NULL)
-                        zmq__pipe_terminate(p, true);
+                        zmq__pipe_terminate(p, false);
+                    term_child(s, child);
+                } else if (p != NULL) {
+                    zmq__pipe_terminate(p, true);
                 }
                 rc = 0;
                 again = true;
@@ -902,7 +935,7 @@ int zmq__socket_close(struct zmq__socket *s)
 /* Reaper thread: frees the socket once its last pipe is gone. */
 static void reap_check(struct zmq__socket *s)
 {
-    if (s->npipes > 0 || s->nchildren > 0 || s->term_acks > 0)
+    if (s->npipes > 0 || s->nchildren > 0 || s->ndying > 0)
         return;
     if (s->linger_timer > 0)
         zmq__poller_cancel_timer(s->reaper_poller, s->linger_timer);

@@ -98,11 +98,12 @@ struct zmq__socket {
     size_t nendpoints, endpoint_cap;
     char *last_endpoint;
 
-    /* Children on I/O threads (own.h): listed ones, and how many were
-     * sent TERM and have not acknowledged yet. */
+    /* Children on I/O threads (own.h): listed ones, and those sent TERM
+     * whose TERM_ACK has not come yet (addresses only: never read). */
     struct zmq__own **children;
     size_t nchildren, child_cap;
-    size_t term_acks;
+    struct zmq__own **dying;
+    size_t ndying, dying_cap;
     /* TERM_REQs that came before the child's OWN (listener.c). */
     struct zmq__own **early;
     size_t nearly;

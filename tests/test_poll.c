@@ -539,8 +539,8 @@ static void check_not_early(bool poller)
     REQUIRE(p != NULL);
     CHECK_EQ(zmq_poller_add(p, pull, NULL, ZMQ_POLLIN), 0);
     zmq_pollitem_t item = {pull, 0, ZMQ_POLLIN, 0};
-    enum { ROUNDS = 12, WAIT = 20 };
-    int early = 0;
+    enum { ROUNDS = 12, WAIT = 20, MAX_SKIPPED = 200 };
+    int early = 0, skipped = 0;
     double worst = WAIT;
     for (int i = 0; i < ROUNDS; i++) {
         struct actor a;
@@ -557,6 +557,13 @@ static void check_not_early(bool poller)
         double took = now_ms() - t0;
         actor_finish(&a);
         CHECK_EQ(a.rc, 0);
+        if (a.kills == 0 && skipped < MAX_SKIPPED) {
+            /* The wait was over before the actor saw it block (a slow or
+             * loaded machine): nothing was tested; run the round again. */
+            skipped++;
+            i--;
+            continue;
+        }
         CHECK(a.kills >= 1);
         if (took < WAIT)
             early++;

@@ -31,6 +31,7 @@ struct zmq__listener {
     int fd;
     struct zmq__poller *poller;
     struct zmq__poller_entry *entry;
+    int resume_timer;
 };
 
 static void event(struct zmq__listener *l, uint64_t ev, uint64_t value,
@@ -40,6 +41,28 @@ static void event(struct zmq__listener *l, uint64_t ev, uint64_t value,
     if (zmq__monitor_wants(m, ev))
         zmq__monitor_event(m, ev, &value, 1, l->own.endpoint,
                            remote != NULL ? remote : "");
+}
+
+static void resume(void *arg, int id)
+{
+    (void)id;
+    struct zmq__listener *l = arg;
+    l->resume_timer = 0;
+    zmq__poller_set_in(l->poller, l->entry);
+}
+
+/* Out of descriptors or memory: the pending connection keeps the
+ * listener readable, so stop watching it for a while instead of failing
+ * (and reporting) in a loop. */
+static void back_off(struct zmq__listener *l)
+{
+    if (l->resume_timer > 0)
+        return;
+    int rc = zmq__poller_add_timer(l->poller, 100, resume, l, 0);
+    if (rc > 0) {
+        l->resume_timer = rc;
+        zmq__poller_reset_in(l->poller, l->entry);
+    }
 }
 
 /* Accepts one connection; false when none is waiting. */
@@ -53,7 +76,11 @@ static bool accept_one(struct zmq__listener *l)
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return false;
         if (errno != EINTR && errno != ECONNABORTED) {
-            event(l, ZMQ_EVENT_ACCEPT_FAILED, (uint64_t)errno, NULL);
+            int err = errno;
+            event(l, ZMQ_EVENT_ACCEPT_FAILED, (uint64_t)err, NULL);
+            if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+                err == ENOMEM)
+                back_off(l);
             return false;
         }
         return true;
@@ -116,6 +143,8 @@ static void listener_term(struct zmq__own *o, int linger)
 {
     (void)linger;
     struct zmq__listener *l = ZMQ__CONTAINER_OF(o, struct zmq__listener, own);
+    if (l->resume_timer > 0)
+        zmq__poller_cancel_timer(l->poller, l->resume_timer);
     if (l->entry != NULL)
         zmq__poller_remove(l->poller, l->entry);
     close(l->fd);

@@ -15,12 +15,13 @@
  * rolled back, and the parts of an outgoing message not yet pulled are
  * dropped, so the next connection starts on a message boundary.
  *
- * Termination (TERM from the socket, own.h): with the engine running and
- * LINGER not 0, what the socket queued is still written (the socket's
- * PIPE_TERM made our end drain up to the delimiter) and the engine's
- * buffer flushed, bounded by LINGER; without a connection nothing can be
- * delivered, so queued messages are dropped at once rather than holding
- * zmq_ctx_term up for ever (libzmq would wait).  The session frees
+ * Termination (TERM from the socket, own.h): with LINGER not 0, what the
+ * socket queued is still written (the socket's PIPE_TERM made our end
+ * drain up to the delimiter) and the engine's buffer flushed, bounded by
+ * LINGER; a connecting session with messages queued and no connection
+ * yet keeps trying to connect to deliver them, also within LINGER (with
+ * LINGER -1, as libzmq, for as long as it takes).  With LINGER 0, or
+ * nothing queued, it ends at once.  The session frees
  * itself from a zero-delay timer, never from inside an engine or pipe
  * callback, so no caller up the stack touches freed memory.
  */
@@ -45,6 +46,7 @@
 enum { T_RECONNECT = 1, T_CONNECT, T_LINGER, T_FINISH };
 
 static void start_connecting(struct zmq__session *s);
+static void retry_later(struct zmq__session *s, int err);
 static void on_timer(void *arg, int id);
 
 /* ------------------------------------------------------------------------ */
@@ -172,8 +174,7 @@ static void on_timer(void *arg, int id)
     case T_CONNECT:
         /* CONNECT_TIMEOUT: give up this attempt and retry later. */
         s->connect_timer = 0;
-        stop_connecting(s);
-        add_timer(s, &s->reconnect_timer, s->reconnect_ivl, T_RECONNECT);
+        retry_later(s, -ETIMEDOUT);
         break;
     case T_LINGER:
         /* Out of time: the socket end stops draining what we sent it, we

@@ -29,11 +29,14 @@
  */
 #include "engine/zmtp.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "core/metadata.h"
 #include "core/msg.h"
@@ -872,6 +875,32 @@ static const struct zmq__poller_ops engine_ops = {
     .out_event = out_event,
 };
 
+/* Peer-Address as libzmq gives it: the bare IP address for tcp,
+ * "localhost:<uid>:<gid>:<pid>" for ipc (SO_PEERCRED). */
+static bool peer_address_of(int fd, char *buf, size_t size)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+        return false;
+    if (ss.ss_family == AF_INET)
+        return inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf,
+                         (socklen_t)size) != NULL;
+    if (ss.ss_family == AF_INET6)
+        return inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+                         buf, (socklen_t)size) != NULL;
+    if (ss.ss_family == AF_UNIX) {
+        struct ucred cred;
+        socklen_t clen = sizeof cred;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
+            return false;
+        snprintf(buf, size, "localhost:%u:%u:%d", (unsigned)cred.uid,
+                 (unsigned)cred.gid, (int)cred.pid);
+        return true;
+    }
+    return false;
+}
+
 static bool handshake_done(struct zmq__zmtp *e, const unsigned char *id,
                            size_t id_size)
 {
@@ -899,9 +928,10 @@ static bool handshake_done(struct zmq__zmtp *e, const unsigned char *id,
             values[n++] = type;
         }
     }
-    if (e->peer_address != NULL) {
+    char peer[INET6_ADDRSTRLEN + 64];
+    if (peer_address_of(e->stream->fd, peer, sizeof peer)) {
         keys[n] = "Peer-Address";
-        values[n++] = e->peer_address;
+        values[n++] = peer;
     }
     /* ZMQ_SRCFD reads the connection's descriptor from here (zmq.c). */
     char fd[16];

@@ -428,6 +428,19 @@ static int reserve_endpoint(struct zmq__socket *s)
     return 0;
 }
 
+/* Makes room for two more records (best effort). */
+static void reserve_endpoint2(struct zmq__socket *s)
+{
+    if (s->nendpoints + 1 < s->endpoint_cap)
+        return;
+    size_t cap = s->endpoint_cap * 2 + 2;
+    struct zmq__socket_endpoint *v = realloc(s->endpoints, cap * sizeof *v);
+    if (v != NULL) {
+        s->endpoints = v;
+        s->endpoint_cap = cap;
+    }
+}
+
 /* Two copies of uri (the record's and LAST_ENDPOINT's), made before the
  * operation so that recording it afterwards cannot fail. */
 static int copy_uri(const char *uri, char **copy, char **last)
@@ -481,6 +494,8 @@ int zmq__socket_bind(struct zmq__socket *s, const char *uri)
     if (rc == 0)
         rc = zmq__socket_reserve_child(s);
     if (rc == 0)
+        reserve_endpoint2(s); /* room for an alias, if memory allows */
+    if (rc == 0)
         rc = t->bind(s, addr, &b);
     if (rc == 0) {
         rc = copy_uri(b.endpoint != NULL ? b.endpoint : uri, &copy, &last);
@@ -492,6 +507,19 @@ int zmq__socket_bind(struct zmq__socket *s, const char *uri)
         }
     }
     if (rc == 0) {
+        /* zmq_unbind takes the endpoint as given too (as libzmq, which
+         * resolves it again), unless it asked for a wildcard: then only
+         * the endpoint it became names it. */
+        size_t n = strlen(uri);
+        bool wildcard = (n >= 1 && uri[n - 1] == '*') ||
+                        (n >= 2 && strcmp(uri + n - 2, ":0") == 0);
+        char *alias = NULL, *alias_last = NULL;
+        if (b.endpoint != NULL && b.child != NULL && !wildcard &&
+            strcmp(b.endpoint, uri) != 0 &&
+            s->nendpoints + 1 < s->endpoint_cap &&
+            copy_uri(uri, &alias, &alias_last) == 0) {
+            add_endpoint(s, alias, alias_last, true, NULL, b.child);
+        }
         add_endpoint(s, copy, last, true, NULL, b.child);
         if (b.child != NULL)
             zmq__socket_launch(s, b.child);

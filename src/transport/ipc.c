@@ -45,8 +45,9 @@ static int ipc_open(const struct zmq__tcp_target *t,
     *fdp = fd;
     if (connect(fd, (const struct sockaddr *)&t->addr.ss, t->addr.len) == 0)
         return 0;
-    /* A unix socket whose listener's queue is full says EAGAIN. */
-    return errno == EINPROGRESS || errno == EAGAIN ? -EINPROGRESS : -errno;
+    /* EAGAIN (the listener's queue is full) is a failed attempt, retried
+     * after the reconnect interval; ENOENT (no socket file yet) too. */
+    return errno == EINPROGRESS ? -EINPROGRESS : -errno;
 }
 
 static int ipc_established(int fd, const struct zmq__tcp_target *t,

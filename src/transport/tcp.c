@@ -135,6 +135,14 @@ static int tcp_connect(struct zmq__socket *s, const char *addr,
     int rc = zmq__tcp_check(addr, false);
     if (rc < 0)
         return rc;
+    if (!zmq__tcp_needs_lookup(addr, false)) {
+        /* Numeric: resolving is instant, so errors such as an IPv6
+         * address without ZMQ_IPV6 come back now, as in libzmq. */
+        struct zmq__tcp_target t;
+        rc = zmq__tcp_resolve(addr, false, s->options.ipv6 != 0, &t);
+        if (rc == -EINVAL)
+            return rc;
+    }
     char *uri = zmq__net_endpoint_of("tcp", addr);
     if (uri == NULL)
         return -ENOMEM;

@@ -43,7 +43,7 @@
 #include "transport/resolver.h"
 #include "zmq.h"
 
-enum { T_RECONNECT = 1, T_CONNECT, T_LINGER, T_FINISH };
+enum { T_RECONNECT = 1, T_CONNECT, T_LINGER, T_FINISH, T_CLOSE_ENGINE };
 
 static void start_connecting(struct zmq__session *s);
 static void retry_later(struct zmq__session *s, int err);
@@ -115,6 +115,7 @@ static void finish(struct zmq__session *s)
 {
     stop_connecting(s);
     cancel_timer(s, &s->linger_timer);
+    cancel_timer(s, &s->close_timer);
     if (s->engine != NULL) {
         /* Closed by us: as libzmq, no event (DISCONNECTED is for
          * connections the peer or the network ended). */
@@ -159,6 +160,8 @@ static void maybe_finish(struct zmq__session *s)
 
 void zmq__session_drained(struct zmq__session *s)
 {
+    if (s->close_when_drained && s->close_timer == 0)
+        add_timer(s, &s->close_timer, 0, T_CLOSE_ENGINE); /* not inside it */
     if (s->terminating && s->pipe == NULL)
         maybe_finish(s);
 }
@@ -190,6 +193,15 @@ static void on_timer(void *arg, int id)
         break;
     case T_FINISH:
         finish(s);
+        break;
+    case T_CLOSE_ENGINE:
+        s->close_timer = 0;
+        if (s->close_when_drained && s->engine != NULL) {
+            s->close_when_drained = false;
+            s->engine->ops->free(s->engine);
+            s->engine = NULL;
+            maybe_finish(s);
+        }
         break;
     }
 }
@@ -229,7 +241,13 @@ static void pipe_terminated(void *sink, struct zmq__pipe *p)
      * termination is reported from a command, never from inside an
      * engine call, so the engine can go here.) */
     stop_connecting(s);
-    if (s->engine != NULL) {
+    if (s->engine != NULL && s->engine->ops->ready(s->engine) &&
+        !s->engine->ops->drained(s->engine)) {
+        /* What the engine took is written first (a STREAM reply before
+         * the empty frame that closes it). */
+        s->close_when_drained = true;
+        s->engine->ops->restart_output(s->engine);
+    } else if (s->engine != NULL) {
         s->engine->ops->free(s->engine);
         s->engine = NULL;
     }
@@ -348,6 +366,12 @@ void zmq__session_engine_error(struct zmq__session *s,
                        s->peer_address);
     s->engine->ops->free(s->engine);
     s->engine = NULL;
+    if (s->close_when_drained) {
+        /* It was closing anyway: the socket has asked for our end. */
+        s->close_when_drained = false;
+        maybe_finish(s);
+        return;
+    }
 
     /* Keep messages whole across the break. */
     if (s->pipe != NULL) {

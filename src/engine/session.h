@@ -87,9 +87,11 @@ struct zmq__session {
 
     /* Ending. */
     bool terminating;
-    bool flush_wait; /* lingering: the engine writes what it took */
+    bool flush_wait;         /* lingering: the engine writes what it took */
+    bool close_when_drained; /* the socket ended the pipe: close after */
     bool finish_scheduled;
     int linger_timer;
+    int close_timer; /* closes the engine once drained */
 };
 
 /* Creates a connecting session for s (on the socket's thread, before it

@@ -378,7 +378,8 @@ static bool write_out(struct zmq__zmtp *e)
             return false;
         }
         size_t left = (size_t)n;
-        while (left > 0 && e->iov_pos < e->niov) {
+        while (e->iov_pos < e->niov &&
+               (left > 0 || e->iov[e->iov_pos].iov_len == 0)) {
             struct iovec *v = &e->iov[e->iov_pos];
             if (left >= v->iov_len) {
                 left -= v->iov_len;
@@ -400,6 +401,8 @@ static void out_event(void *arg)
 /* Sends raw greeting bytes (they go through the same batch). */
 static void send_raw(struct zmq__zmtp *e, const void *data, size_t n)
 {
+    if (n == 0)
+        return; /* an empty iovec would never be written past */
     if (e->out_len + n <= OUT_STAGING && e->niov < OUT_MAX_IOV)
         add_bytes(e, data, n);
     if (!e->out_active) {

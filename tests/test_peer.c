@@ -5,16 +5,17 @@
  * connection exists, every documented error, HELLO_MSG and
  * DISCONNECT_MSG, and id uniqueness.
  *
- * The test bodies take endpoint strings so that they can run again over
- * tcp, ipc and ws once those transports exist; today only inproc does.
- * Bodies bind to the endpoint given and connect to what ZMQ_LAST_ENDPOINT
- * reports, so a wildcard such as "tcp://127.0.0.1:*" will work too.
+ * The test bodies take endpoint strings and the program runs once per
+ * transport (inproc, tcp, ipc: see testutil_transport.h).  Bodies bind
+ * to the endpoint given and connect to what ZMQ_LAST_ENDPOINT reports;
+ * those that connect before binding get a concrete endpoint.
  *
  * Over inproc a socket acts on the commands its peers send it (a pipe
  * being attached, terminated, reactivated) only inside calls on it, so
  * where a single-threaded test needs the far side to catch up it drives
  * that socket with a call (see pump below).  Every wait is bounded by
- * RCVTIMEO/SNDTIMEO, so a bug fails a CHECK instead of hanging.
+ * RCVTIMEO/SNDTIMEO, so a bug fails a CHECK instead of hanging.  (Over
+ * tcp and ipc the I/O thread does that work; driving does no harm.)
  */
 #define _POSIX_C_SOURCE 200809L
 #ifndef ZMQ_BUILD_DRAFT_API
@@ -27,6 +28,7 @@
 #include <zmq.h>
 
 #include "testutil.h"
+#include "testutil_transport.h"
 
 /* The longest any single blocking call in this file may wait. */
 #define TIMEOUT_MS 5000
@@ -73,8 +75,11 @@ static int recv_driving(void *s, void *far, char *buf, size_t cap, uint32_t *id)
 }
 
 /* Sends to `id` on s while driving `far`, until the send fails with
- * EHOSTUNREACH (returns 1).  A send that succeeds, or fails otherwise,
- * ends the loop and returns 0; so does running out of rounds. */
+ * EHOSTUNREACH (returns 1).  A send that fails otherwise ends the loop
+ * and returns 0; so does running out of rounds.  Over inproc a send that
+ * succeeds does too; over tcp and ipc the end of the connection reaches
+ * s a while after the far side acted, and sends succeed meanwhile (the
+ * messages go nowhere). */
 static int send_until_unreachable(void *s, void *far, uint32_t id)
 {
     set_int(s, ZMQ_SNDTIMEO, STEP_MS);
@@ -85,6 +90,11 @@ static int send_until_unreachable(void *s, void *far, uint32_t id)
         if (rc < 0 && errno == EHOSTUNREACH) {
             result = 1;
             break;
+        }
+        if (rc >= 0 && !tt_is_inproc()) {
+            zmq_pollitem_t item = {s, 0, 0, 0};
+            zmq_poll(&item, 1, STEP_MS);
+            continue;
         }
         if (rc >= 0 || errno != EAGAIN) {
             fprintf(stderr, "send to a disconnected id: rc %d errno %d\n", rc,
@@ -297,18 +307,23 @@ static void peer_connect_errors(const char *ep, const char *const *bad_eps,
     CHECK_ERR(zmq_connect_peer(s, "tcpx://127.0.0.1:5555"), 0, EPROTONOSUPPORT);
 
     /* ENOCOMPATPROTO: the transport refuses the socket type.  No
-     * transport of this build restricts socket types (inproc takes
-     * them all); the check comes with the udp transport, which only
-     * RADIO, DISH and DGRAM may use:
+     * transport of this build restricts socket types; the check comes
+     * with the udp transport, which only RADIO, DISH and DGRAM may use:
      *   CHECK_ERR(zmq_connect_peer(s, "udp://127.0.0.1:5555"), 0,
      *             ENOCOMPATPROTO);
-     *
-     * EMTHREAD: no I/O thread.  inproc needs none, so this comes with
-     * the tcp transport:
-     *   zmq_ctx_set(ctx0, ZMQ_IO_THREADS, 0);  (new context, before its
-     *   first socket)  ...  CHECK_ERR(zmq_connect_peer(p,
-     *   "tcp://127.0.0.1:5555"), 0, EMTHREAD);
      */
+
+    /* EMTHREAD: no I/O thread (a context with ZMQ_IO_THREADS 0).  inproc
+     * needs none, so only the other transports fail. */
+    if (!tt_is_inproc()) {
+        void *ctx0 = zmq_ctx_new();
+        REQUIRE(ctx0 != NULL);
+        CHECK_EQ(zmq_ctx_set(ctx0, ZMQ_IO_THREADS, 0), 0);
+        void *p0 = new_socket(ctx0, ZMQ_PEER);
+        CHECK_ERR(zmq_connect_peer(p0, ep), 0, EMTHREAD);
+        CHECK_EQ(zmq_close(p0), 0);
+        term(ctx0);
+    }
 
     /* EFAULT: ZMQ_IMMEDIATE leaves no connection to name. */
     void *imm = new_socket(ctx, ZMQ_PEER);
@@ -468,6 +483,7 @@ static void peer_disconnect_from_binder(const char *ep)
     REQUIRE(ctx != NULL);
     void *b = new_socket(ctx, ZMQ_PEER);
     void *s = new_socket(ctx, ZMQ_PEER);
+    void *mon = tt_monitor(ctx, s);
     char addr[256];
     CHECK_EQ(bind_ep(b, ep, addr, sizeof addr), 0);
     uint32_t id = zmq_connect_peer(s, addr);
@@ -476,12 +492,27 @@ static void peer_disconnect_from_binder(const char *ep)
     uint32_t bid = 0;
     CHECK_EQ(send_to(s, id, "hi", 0), 2);
     CHECK_EQ(recv_from(b, buf, sizeof buf, &bid, 0), 2);
+    CHECK(tt_await_handshakes(mon, 1, TIMEOUT_MS));
 
     CHECK_EQ(zmq_disconnect_peer(b, bid), 0);
     CHECK(send_until_unreachable(b, s, bid));
-    CHECK(send_until_unreachable(s, b, id));
+    if (tt_is_inproc()) {
+        CHECK(send_until_unreachable(s, b, id));
+    } else {
+        /* Over tcp and ipc the call closes the connection
+         * (zmq_disconnect_peer(3)), so the connecting side sees it
+         * closed and reconnects, as libzmq's sessions do: its id stays,
+         * and the binder hears it again on a new connection, new id. */
+        CHECK(tt_await_handshakes(mon, 1, TIMEOUT_MS));
+        uint32_t bid2 = 0;
+        CHECK_EQ(send_to(s, id, "again", 0), 5);
+        CHECK_EQ(recv_from(b, buf, sizeof buf, &bid2, 0), 5);
+        CHECK(strcmp(buf, "again") == 0);
+        CHECK(bid2 != 0 && bid2 != bid);
+    }
     CHECK_ERR(zmq_disconnect_peer(b, bid), -1, EHOSTUNREACH);
 
+    tt_monitor_stop(s, mon);
     CHECK_EQ(zmq_close(s), 0);
     CHECK_EQ(zmq_close(b), 0);
     term(ctx);
@@ -651,10 +682,12 @@ static void peer_disconnect_msg_on_disconnect(const char *ep)
     char addr[256];
     CHECK_EQ(bind_ep(b, ep, addr, sizeof addr), 0);
     void *s = new_socket(ctx, ZMQ_PEER);
+    void *mon = tt_monitor(ctx, s);
     uint32_t id1 = zmq_connect_peer(s, addr);
     uint32_t id2 = zmq_connect_peer(s, addr);
     CHECK(id1 != 0);
     CHECK(id2 != 0);
+    CHECK(tt_await_handshakes(mon, 2, TIMEOUT_MS));
 
     char buf[64];
     uint32_t bid1 = 0, bid2 = 0;
@@ -672,9 +705,23 @@ static void peer_disconnect_msg_on_disconnect(const char *ep)
     /* The bound side ends the second connection: no notice for that. */
     CHECK_EQ(zmq_disconnect_peer(b, bid2), 0);
     CHECK(send_until_unreachable(b, s, bid2));
-    CHECK(send_until_unreachable(s, b, id2));
-    check_nothing(b);
+    if (tt_is_inproc()) {
+        CHECK(send_until_unreachable(s, b, id2));
+        check_nothing(b);
+    } else {
+        /* Over tcp and ipc the connection is closed, so the connecting
+         * side reconnects (as libzmq's sessions do): what the binder
+         * hears next is its message, not a notice. */
+        CHECK(tt_await_handshakes(mon, 1, TIMEOUT_MS));
+        CHECK_EQ(send_to(s, id2, "again", 0), 5);
+        uint32_t bid3 = 0;
+        CHECK_EQ(recv_from(b, buf, sizeof buf, &bid3, 0), 5);
+        CHECK(strcmp(buf, "again") == 0);
+        CHECK(bid3 != bid1 && bid3 != bid2);
+        check_nothing(b);
+    }
 
+    tt_monitor_stop(s, mon);
     CHECK_EQ(zmq_close(s), 0);
     CHECK_EQ(zmq_close(b), 0);
     term(ctx);
@@ -720,11 +767,53 @@ static void peer_drops_multipart_inproc(const char *ep)
     term(ctx);
 }
 
+/* The same over tcp and ipc: a raw ZMTP peer that says it is a PEER
+ * sends multipart messages, which the PEER drops whole. */
+static void peer_drops_multipart_wire(const char *ep)
+{
+    void *ctx = zmq_ctx_new();
+    REQUIRE(ctx != NULL);
+    void *b = new_socket(ctx, ZMQ_PEER);
+    char addr[256];
+    CHECK_EQ(bind_ep(b, ep, addr, sizeof addr), 0);
+    int fd = tt_zmtp_connect(addr, "PEER");
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+        CHECK_EQ(tt_zmtp_send(fd, "a", 1, true), 0);
+        CHECK_EQ(tt_zmtp_send(fd, "b", 1, false), 0);
+        CHECK_EQ(tt_zmtp_send(fd, "c", 1, false), 0);
+        CHECK_EQ(tt_zmtp_send(fd, "d", 1, true), 0);
+        CHECK_EQ(tt_zmtp_send(fd, "e", 1, true), 0);
+        CHECK_EQ(tt_zmtp_send(fd, "f", 1, false), 0);
+        CHECK_EQ(tt_zmtp_send(fd, "g", 1, false), 0);
+
+        char buf[64];
+        uint32_t bid = 0;
+        CHECK_EQ(recv_from(b, buf, sizeof buf, &bid, 0), 1);
+        CHECK(strcmp(buf, "c") == 0);
+        CHECK(bid != 0);
+        CHECK_EQ(recv_from(b, buf, sizeof buf, NULL, 0), 1);
+        CHECK(strcmp(buf, "g") == 0);
+        check_nothing(b);
+
+        /* The reply path works for that connection too. */
+        CHECK_EQ(send_to(b, bid, "r", 0), 1);
+        bool more = true;
+        CHECK_EQ(tt_zmtp_recv(fd, buf, sizeof buf, &more), 1);
+        CHECK(buf[0] == 'r' && !more);
+        close(fd);
+    }
+    CHECK_EQ(zmq_close(b), 0);
+    term(ctx);
+}
+
 /* 1000 connections from one socket get 1000 different non-zero ids,
- * and each id reaches its own connection. */
+ * and each id reaches its own connection.  Over tcp and ipc each
+ * connection costs two descriptors in this process, so 200 there. */
 static void peer_unique_ids(const char *ep)
 {
-    enum { N = 1000 };
+    enum { MAX_N = 1000 };
+    const int N = tt_is_inproc() ? MAX_N : 200;
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
     void *b = new_socket(ctx, ZMQ_PEER);
@@ -732,9 +821,9 @@ static void peer_unique_ids(const char *ep)
     char addr[256];
     CHECK_EQ(bind_ep(b, ep, addr, sizeof addr), 0);
 
-    uint32_t *ids = calloc(N, sizeof *ids);
-    uint32_t *sorted = calloc(N, sizeof *sorted);
-    uint32_t *bids = calloc(N, sizeof *bids);
+    uint32_t *ids = calloc(MAX_N, sizeof *ids);
+    uint32_t *sorted = calloc(MAX_N, sizeof *sorted);
+    uint32_t *bids = calloc(MAX_N, sizeof *bids);
     REQUIRE(ids != NULL && sorted != NULL && bids != NULL);
     int zero = 0;
     for (int i = 0; i < N; i++) {
@@ -789,85 +878,137 @@ static void peer_unique_ids(const char *ep)
 }
 
 /* ------------------------------------------------------------------------ */
-/* inproc runs                                                               */
+/* Runs over the transport the program was started for                      */
 /* ------------------------------------------------------------------------ */
+
+/* The endpoint to bind for the place `name`, in buffer `slot` of two. */
+static const char *ep_for(int slot, const char *name)
+{
+    static char eps[2][256];
+    tt_bind_ep(name, eps[slot], sizeof eps[slot]);
+    return eps[slot];
+}
+
+/* A concrete endpoint (over tcp an explicit free port), for bodies that
+ * connect before they bind or connect to nothing at all. */
+static const char *fixed_ep(const char *name)
+{
+    static char ep[256];
+    if (tt_fixed_ep(name, ep, sizeof ep) != 0) {
+        fprintf(stderr, "no endpoint for %s\n", name);
+        test_failed_ = 1;
+    }
+    return ep;
+}
 
 static void test_roundtrip(void)
 {
-    peer_roundtrip("inproc://peer-roundtrip");
+    peer_roundtrip(ep_for(0, "peer-roundtrip"));
 }
 
 static void test_route_by_id(void)
 {
-    peer_route_by_id("inproc://peer-route-1", "inproc://peer-route-2");
+    peer_route_by_id(ep_for(0, "peer-route-1"), ep_for(1, "peer-route-2"));
 }
 
 static void test_connect_before_bind(void)
 {
-    peer_connect_before_bind("inproc://peer-early");
+    peer_connect_before_bind(fixed_ep("peer-early"));
 }
 
 static void test_connect_peer_errors(void)
 {
-    static const char *const bad[] = {
+    static const char *const bad_inproc[] = {
         "inproc",    /* no scheme separator */
         "inproc:/x", /* half a separator */
         "://x",      /* no scheme */
         "inproc://", /* empty name */
         "",          /* nothing */
     };
-    peer_connect_errors("inproc://peer-errors", bad,
-                        sizeof bad / sizeof bad[0]);
+    static const char *const bad_tcp[] = {
+        "tcp",               /* no scheme separator */
+        "tcp:/x",            /* half a separator */
+        "://x",              /* no scheme */
+        "tcp://",            /* no address */
+        "tcp://127.0.0.1",   /* no port */
+        "tcp://127.0.0.1:",  /* empty port */
+        "tcp://127.0.0.1:x", /* a port that is no number */
+        "",                  /* nothing */
+    };
+    static const char *const bad_ipc[] = {
+        "ipc",    /* no scheme separator */
+        "ipc:/x", /* half a separator */
+        "://x",   /* no scheme */
+        "ipc://", /* empty path */
+        "",       /* nothing */
+    };
+    switch (tt_transport_) {
+    case TT_INPROC:
+        peer_connect_errors(fixed_ep("peer-errors"), bad_inproc,
+                            sizeof bad_inproc / sizeof bad_inproc[0]);
+        break;
+    case TT_TCP:
+        peer_connect_errors(fixed_ep("peer-errors"), bad_tcp,
+                            sizeof bad_tcp / sizeof bad_tcp[0]);
+        break;
+    case TT_IPC:
+        peer_connect_errors(fixed_ep("peer-errors"), bad_ipc,
+                            sizeof bad_ipc / sizeof bad_ipc[0]);
+        break;
+    }
 }
 
 static void test_send_errors(void)
 {
-    peer_send_errors("inproc://peer-send-errors");
+    peer_send_errors(ep_for(0, "peer-send-errors"));
 }
 
 static void test_disconnect_peer(void)
 {
-    peer_disconnect("inproc://peer-disconnect");
+    peer_disconnect(ep_for(0, "peer-disconnect"));
 }
 
 static void test_disconnect_from_binder(void)
 {
-    peer_disconnect_from_binder("inproc://peer-disconnect-binder");
+    peer_disconnect_from_binder(ep_for(0, "peer-disconnect-binder"));
 }
 
 static void test_disconnect_peer_errors(void)
 {
-    peer_disconnect_errors("inproc://peer-disconnect-errors");
+    peer_disconnect_errors(ep_for(0, "peer-disconnect-errors"));
 }
 
 static void test_hello_msg(void)
 {
-    peer_hello_msg("inproc://peer-hello");
+    peer_hello_msg(ep_for(0, "peer-hello"));
 }
 
 static void test_hello_before_bind(void)
 {
-    peer_hello_before_bind("inproc://peer-hello-early");
+    peer_hello_before_bind(fixed_ep("peer-hello-early"));
 }
 
 static void test_disconnect_msg_on_close(void)
 {
-    peer_disconnect_msg_on_close("inproc://peer-dmsg-close");
+    peer_disconnect_msg_on_close(ep_for(0, "peer-dmsg-close"));
 }
 
 static void test_disconnect_msg_on_disconnect(void)
 {
-    peer_disconnect_msg_on_disconnect("inproc://peer-dmsg-disconnect");
+    peer_disconnect_msg_on_disconnect(ep_for(0, "peer-dmsg-disconnect"));
 }
 
 static void test_drops_multipart(void)
 {
-    peer_drops_multipart_inproc("inproc://peer-multipart");
+    if (tt_is_inproc())
+        peer_drops_multipart_inproc(ep_for(0, "peer-multipart"));
+    else
+        peer_drops_multipart_wire(ep_for(0, "peer-multipart"));
 }
 
 static void test_unique_ids(void)
 {
-    peer_unique_ids("inproc://peer-unique");
+    peer_unique_ids(ep_for(0, "peer-unique"));
 }
 
 TEST_MAIN(TEST(test_roundtrip), TEST(test_route_by_id),

@@ -23,8 +23,11 @@
  *  - zmq_device(ZMQ_QUEUE, ...) works like zmq_proxy;
  *  - argument errors: EFAULT for NULL, ENOTSOCK for a non-socket.
  *
- * Every blocking receive has a timeout, so a lost message shows as a
- * failed check, and a watchdog names the test if the program hangs.
+ * The program runs once per transport (inproc, tcp, ipc: see
+ * testutil_transport.h); every socket, the control socket too, binds
+ * and connects over it.  Every blocking receive has a timeout, so a lost
+ * message shows as a failed check, and a watchdog names the test if the
+ * program hangs.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -36,6 +39,7 @@
 #include <zmq.h>
 
 #include "testutil.h"
+#include "testutil_transport.h"
 
 #if defined __SANITIZE_THREAD__ || defined __SANITIZE_ADDRESS__
 #define SCALE 4
@@ -106,20 +110,55 @@ static void *make_socket(void *ctx, int type)
     return s;
 }
 
-static void *bound(void *ctx, int type, const char *ep)
+/* The endpoints bound so far, by place name ("front", "back", ...),
+ * for the sockets that connect to them. */
+static struct {
+    char name[32];
+    char ep[256];
+} places[8];
+
+static char *place(const char *name)
+{
+    size_t n = sizeof places / sizeof places[0];
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(places[i].name, name) == 0)
+            return places[i].ep;
+    for (size_t i = 0; i < n; i++)
+        if (places[i].name[0] == '\0') {
+            snprintf(places[i].name, sizeof places[i].name, "%s", name);
+            return places[i].ep;
+        }
+    return NULL;
+}
+
+/* Binds s for the place `name`; 0 or -1. */
+static int bind_place(void *s, const char *name)
+{
+    char *ep = place(name);
+    return ep != NULL ? tt_bind(s, name, ep, sizeof places[0].ep) : -1;
+}
+
+/* Connects s to where the place `name` was bound; 0 or -1. */
+static int connect_place(void *s, const char *name)
+{
+    char *ep = place(name);
+    return ep != NULL ? zmq_connect(s, ep) : -1;
+}
+
+static void *bound(void *ctx, int type, const char *name)
 {
     void *s = make_socket(ctx, type);
-    if (s != NULL && zmq_bind(s, ep) != 0) {
+    if (s != NULL && bind_place(s, name) != 0) {
         zmq_close(s);
         s = NULL;
     }
     return s;
 }
 
-static void *connected(void *ctx, int type, const char *ep)
+static void *connected(void *ctx, int type, const char *name)
 {
     void *s = make_socket(ctx, type);
-    if (s != NULL && zmq_connect(s, ep) != 0) {
+    if (s != NULL && connect_place(s, name) != 0) {
         zmq_close(s);
         s = NULL;
     }
@@ -221,10 +260,10 @@ static void push_pull_round(int shutdown)
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
     struct proxy_run r = {.kind = KIND_PROXY};
-    r.frontend = bound(ctx, ZMQ_PULL, "inproc://front");
-    r.backend = bound(ctx, ZMQ_PUSH, "inproc://back");
-    void *in = connected(ctx, ZMQ_PUSH, "inproc://front");
-    void *out = connected(ctx, ZMQ_PULL, "inproc://back");
+    r.frontend = bound(ctx, ZMQ_PULL, "front");
+    r.backend = bound(ctx, ZMQ_PUSH, "back");
+    void *in = connected(ctx, ZMQ_PUSH, "front");
+    void *out = connected(ctx, ZMQ_PULL, "back");
     REQUIRE(r.frontend && r.backend && in && out);
     proxy_start(&r);
     char buf[32];
@@ -327,10 +366,10 @@ static void test_pair_both_ways(void)
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
     struct proxy_run r = {.kind = KIND_PROXY};
-    r.frontend = bound(ctx, ZMQ_PAIR, "inproc://front");
-    r.backend = bound(ctx, ZMQ_PAIR, "inproc://back");
-    void *a = connected(ctx, ZMQ_PAIR, "inproc://front");
-    void *b = connected(ctx, ZMQ_PAIR, "inproc://back");
+    r.frontend = bound(ctx, ZMQ_PAIR, "front");
+    r.backend = bound(ctx, ZMQ_PAIR, "back");
+    void *a = connected(ctx, ZMQ_PAIR, "front");
+    void *b = connected(ctx, ZMQ_PAIR, "back");
     REQUIRE(r.frontend && r.backend && a && b);
     proxy_start(&r);
 
@@ -365,12 +404,12 @@ static void test_multipart_capture(void)
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
     struct proxy_run r = {.kind = KIND_PROXY};
-    r.frontend = bound(ctx, ZMQ_PULL, "inproc://front");
-    r.backend = bound(ctx, ZMQ_PUSH, "inproc://back");
-    r.capture = bound(ctx, ZMQ_PUSH, "inproc://capture");
-    void *in = connected(ctx, ZMQ_PUSH, "inproc://front");
-    void *out = connected(ctx, ZMQ_PULL, "inproc://back");
-    void *cap = connected(ctx, ZMQ_PULL, "inproc://capture");
+    r.frontend = bound(ctx, ZMQ_PULL, "front");
+    r.backend = bound(ctx, ZMQ_PUSH, "back");
+    r.capture = bound(ctx, ZMQ_PUSH, "capture");
+    void *in = connected(ctx, ZMQ_PUSH, "front");
+    void *out = connected(ctx, ZMQ_PULL, "back");
+    void *cap = connected(ctx, ZMQ_PULL, "capture");
     REQUIRE(r.frontend && r.backend && r.capture && in && out && cap);
     proxy_start(&r);
     char buf[32];
@@ -460,10 +499,10 @@ static void test_hwm_pressure(void)
         set_int(all[i], ZMQ_SNDHWM, HWM);
         set_int(all[i], ZMQ_RCVHWM, HWM);
     }
-    CHECK_EQ(zmq_bind(r.frontend, "inproc://front"), 0);
-    CHECK_EQ(zmq_bind(r.backend, "inproc://back"), 0);
-    CHECK_EQ(zmq_connect(in, "inproc://front"), 0);
-    CHECK_EQ(zmq_connect(out, "inproc://back"), 0);
+    CHECK_EQ(bind_place(r.frontend, "front"), 0);
+    CHECK_EQ(bind_place(r.backend, "back"), 0);
+    CHECK_EQ(connect_place(in, "front"), 0);
+    CHECK_EQ(connect_place(out, "back"), 0);
     proxy_start(&r);
     struct hwm_sender hs = {.s = in};
     pthread_t t;
@@ -536,12 +575,12 @@ static void test_steerable(void)
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
     struct proxy_run r = {.kind = KIND_STEERABLE};
-    r.frontend = bound(ctx, ZMQ_PULL, "inproc://front");
-    r.backend = bound(ctx, ZMQ_PUSH, "inproc://back");
-    r.control = bound(ctx, ZMQ_PAIR, "inproc://control");
-    void *in = connected(ctx, ZMQ_PUSH, "inproc://front");
-    void *out = connected(ctx, ZMQ_PULL, "inproc://back");
-    void *control = connected(ctx, ZMQ_PAIR, "inproc://control");
+    r.frontend = bound(ctx, ZMQ_PULL, "front");
+    r.backend = bound(ctx, ZMQ_PUSH, "back");
+    r.control = bound(ctx, ZMQ_PAIR, "control");
+    void *in = connected(ctx, ZMQ_PUSH, "front");
+    void *out = connected(ctx, ZMQ_PULL, "back");
+    void *control = connected(ctx, ZMQ_PAIR, "control");
     REQUIRE(r.frontend && r.backend && r.control && in && out && control);
     proxy_start(&r);
 
@@ -599,10 +638,10 @@ static void test_steerable_terminate_paused(void)
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
     struct proxy_run r = {.kind = KIND_STEERABLE};
-    r.frontend = bound(ctx, ZMQ_PAIR, "inproc://front");
-    r.backend = bound(ctx, ZMQ_PAIR, "inproc://back");
-    r.control = bound(ctx, ZMQ_PAIR, "inproc://control");
-    void *control = connected(ctx, ZMQ_PAIR, "inproc://control");
+    r.frontend = bound(ctx, ZMQ_PAIR, "front");
+    r.backend = bound(ctx, ZMQ_PAIR, "back");
+    r.control = bound(ctx, ZMQ_PAIR, "control");
+    void *control = connected(ctx, ZMQ_PAIR, "control");
     REQUIRE(r.frontend && r.backend && r.control && control);
     proxy_start(&r);
     send_str(control, "PAUSE", 0);
@@ -612,10 +651,10 @@ static void test_steerable_terminate_paused(void)
 
     /* Again, ended by the context this time. */
     r = (struct proxy_run){.kind = KIND_STEERABLE};
-    r.frontend = bound(ctx, ZMQ_PAIR, "inproc://front2");
-    r.backend = bound(ctx, ZMQ_PAIR, "inproc://back2");
-    r.control = bound(ctx, ZMQ_PAIR, "inproc://control2");
-    control = connected(ctx, ZMQ_PAIR, "inproc://control2");
+    r.frontend = bound(ctx, ZMQ_PAIR, "front2");
+    r.backend = bound(ctx, ZMQ_PAIR, "back2");
+    r.control = bound(ctx, ZMQ_PAIR, "control2");
+    control = connected(ctx, ZMQ_PAIR, "control2");
     REQUIRE(r.frontend && r.backend && r.control && control);
     proxy_start(&r);
     send_str(control, "PAUSE", 0);
@@ -637,10 +676,10 @@ static void test_single_socket(void)
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
     struct proxy_run r = {.kind = KIND_STEERABLE};
-    r.frontend = r.backend = bound(ctx, ZMQ_PAIR, "inproc://echo");
-    r.control = bound(ctx, ZMQ_PAIR, "inproc://control");
-    void *client = connected(ctx, ZMQ_PAIR, "inproc://echo");
-    void *control = connected(ctx, ZMQ_PAIR, "inproc://control");
+    r.frontend = r.backend = bound(ctx, ZMQ_PAIR, "echo");
+    r.control = bound(ctx, ZMQ_PAIR, "control");
+    void *client = connected(ctx, ZMQ_PAIR, "echo");
+    void *control = connected(ctx, ZMQ_PAIR, "control");
     REQUIRE(r.frontend && r.control && client && control);
     proxy_start(&r);
     char buf[32];
@@ -674,10 +713,10 @@ static void test_device_queue(void)
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
     struct proxy_run r = {.kind = KIND_DEVICE};
-    r.frontend = bound(ctx, ZMQ_PAIR, "inproc://front");
-    r.backend = bound(ctx, ZMQ_PAIR, "inproc://back");
-    void *a = connected(ctx, ZMQ_PAIR, "inproc://front");
-    void *b = connected(ctx, ZMQ_PAIR, "inproc://back");
+    r.frontend = bound(ctx, ZMQ_PAIR, "front");
+    r.backend = bound(ctx, ZMQ_PAIR, "back");
+    void *a = connected(ctx, ZMQ_PAIR, "front");
+    void *b = connected(ctx, ZMQ_PAIR, "back");
     REQUIRE(r.frontend && r.backend && a && b);
     proxy_start(&r);
     send_str(a, "request", ZMQ_SNDMORE);

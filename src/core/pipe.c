@@ -144,6 +144,15 @@ static void finish(struct zmq__pipe *p)
     free(p);
 }
 
+/* The peer's termination is acknowledged: tell a sink that wants to
+ * know before the last command comes (a session closes its connection
+ * then, without waiting for the peer's socket to run). */
+static void peer_ended(struct zmq__pipe *p)
+{
+    if (p->sink_ops != NULL && p->sink_ops->peer_ended != NULL)
+        p->sink_ops->peer_ended(p->sink, p);
+}
+
 static void send_ack(struct zmq__pipe *p)
 {
     struct zmq__command cmd = {0};
@@ -211,6 +220,7 @@ bool zmq__pipe_check_read(struct zmq__pipe *p)
         if (p->state == ZMQ__PIPE_DRAINING) {
             p->state = ZMQ__PIPE_TERM_ACK_SENT;
             send_ack(p);
+            peer_ended(p);
         } else {
             p->state = ZMQ__PIPE_DELIMITER_READ;
         }
@@ -407,11 +417,13 @@ void zmq__pipe_process_term(struct zmq__pipe *p, bool delay)
         zmq__pipe_rollback(p);
         p->state = ZMQ__PIPE_TERM_ACK_SENT;
         send_ack(p);
+        peer_ended(p);
         return;
     case ZMQ__PIPE_DRAINING:
         if (!delay) { /* the writer's linger ran out */
             p->state = ZMQ__PIPE_TERM_ACK_SENT;
             send_ack(p);
+            peer_ended(p);
         }
         return;
     case ZMQ__PIPE_TERM_SENT:

@@ -60,6 +60,11 @@ struct zmq__pipe_sink_ops {
     void (*write_activated)(void *sink, struct zmq__pipe *p);
     /* The end is finished; it is freed right after this returns. */
     void (*terminated)(void *sink, struct zmq__pipe *p);
+    /* Optional: the peer ended the pipe and this end has acknowledged
+     * (terminated follows once the peer's last command arrives).  May be
+     * called from inside zmq__pipe_read / check_read: the sink must not
+     * free what its caller is using. */
+    void (*peer_ended)(void *sink, struct zmq__pipe *p);
     /* The answer to zmq__pipe_request_stats: messages queued towards the
      * peer and from it, as the peer counted them. */
     void (*stats)(void *sink, struct zmq__pipe *p, uint64_t outbound,

@@ -196,6 +196,13 @@ static void on_timer(void *arg, int id)
         break;
     case T_CLOSE_ENGINE:
         s->close_timer = 0;
+        if (s->close_when_drained && s->engine != NULL &&
+            s->engine->ops->ready(s->engine) &&
+            !s->engine->ops->drained(s->engine)) {
+            /* Not written yet: zmq__session_drained comes back here. */
+            s->engine->ops->restart_output(s->engine);
+            break;
+        }
         if (s->close_when_drained && s->engine != NULL) {
             s->close_when_drained = false;
             s->engine->ops->free(s->engine);
@@ -254,6 +261,20 @@ static void pipe_terminated(void *sink, struct zmq__pipe *p)
     zmq__own_term_req(&s->own);
 }
 
+/* The socket ended the pipe: the connection closes once what the engine
+ * took is written, without waiting for the socket to process the last
+ * command of the termination (it may not run for a while). */
+static void pipe_peer_ended(void *sink, struct zmq__pipe *p)
+{
+    (void)p;
+    struct zmq__session *s = sink;
+    if (s->terminating || s->engine == NULL)
+        return;
+    s->close_when_drained = true;
+    if (s->close_timer == 0)
+        add_timer(s, &s->close_timer, 0, T_CLOSE_ENGINE);
+}
+
 static void pipe_stats(void *sink, struct zmq__pipe *p, uint64_t outbound,
                        uint64_t inbound)
 {
@@ -267,6 +288,7 @@ static const struct zmq__pipe_sink_ops session_sink_ops = {
     .read_activated = pipe_read_activated,
     .write_activated = pipe_write_activated,
     .terminated = pipe_terminated,
+    .peer_ended = pipe_peer_ended,
     .stats = pipe_stats,
 };
 

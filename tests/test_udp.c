@@ -7,6 +7,7 @@
  * datagrams may go before the receiver is ready, so senders repeat until
  * the receiver has something, bounded by a deadline.
  */
+#define _GNU_SOURCE /* struct ip_mreq */
 #ifndef ZMQ_BUILD_DRAFT_API
 #define ZMQ_BUILD_DRAFT_API
 #endif

@@ -470,7 +470,9 @@ static void connected(struct zmq__session *s)
     if (s->fd_entry != NULL)
         zmq__poller_remove(s->poller, s->fd_entry);
     s->fd_entry = NULL;
-    int rc = s->connect->established(fd, &s->target, &s->options);
+    int rc = s->connect->established != NULL
+                 ? s->connect->established(fd, &s->target, &s->options)
+                 : 0;
     if (rc < 0) {
         retry_later(s, rc);
         return;

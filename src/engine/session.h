@@ -49,7 +49,8 @@ struct zmq__connect_ops {
      * -EINPROGRESS with *fd connecting, or a negative errno. */
     int (*open)(const struct zmq__tcp_target *t, const struct zmq__options *o,
                 int *fd);
-    /* A connection is established on fd: apply options.  0 or errno. */
+    /* Optional: a connection is established on fd: apply options.  0 or
+     * a negative errno. */
     int (*established)(int fd, const struct zmq__tcp_target *t,
                        const struct zmq__options *o);
     /* Optional: the engine to run on fd (taken) instead of ZMTP over a

@@ -502,7 +502,7 @@ int zmq__socket_bind(struct zmq__socket *s, const char *uri)
         if (rc < 0) {
             if (b.child != NULL)
                 zmq__socket_launch_and_term(s, b.child);
-            else
+            else if (t->unbind != NULL)
                 t->unbind(s, addr);
         }
     }
@@ -891,7 +891,7 @@ int zmq__socket_unbind(struct zmq__socket *s, const char *uri)
                     term_child(s, ep->child); /* drops the record */
                     rc = 0;
                 } else {
-                    rc = t->unbind(s, addr);
+                    rc = t->unbind != NULL ? t->unbind(s, addr) : 0;
                     free(ep->uri);
                     s->endpoints[i] = s->endpoints[--s->nendpoints];
                 }

@@ -50,20 +50,10 @@ static int ipc_open(const struct zmq__tcp_target *t,
     return errno == EINPROGRESS ? -EINPROGRESS : -errno;
 }
 
-static int ipc_established(int fd, const struct zmq__tcp_target *t,
-                           const struct zmq__options *o)
-{
-    (void)fd;
-    (void)t;
-    (void)o;
-    return 0;
-}
-
 static const struct zmq__connect_ops ipc_connect_ops = {
     .needs_lookup = ipc_needs_lookup,
     .resolve = ipc_resolve,
     .open = ipc_open,
-    .established = ipc_established,
 };
 
 static int ipc_accepted(int fd, const struct sockaddr *peer, socklen_t len,
@@ -188,16 +178,8 @@ static int ipc_connect(struct zmq__socket *s, const char *addr,
     return 0;
 }
 
-static int ipc_unbind(struct zmq__socket *s, const char *addr)
-{
-    (void)s;
-    (void)addr;
-    return -ENOENT; /* socket.c ends the listener it recorded */
-}
-
 const struct zmq__transport zmq__transport_ipc = {
     .scheme = "ipc",
     .bind = ipc_bind,
     .connect = ipc_connect,
-    .unbind = ipc_unbind,
 };

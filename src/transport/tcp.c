@@ -54,20 +54,10 @@ static int tcp_open(const struct zmq__tcp_target *t,
     return errno == EINPROGRESS ? -EINPROGRESS : -errno;
 }
 
-static int tcp_established(int fd, const struct zmq__tcp_target *t,
-                           const struct zmq__options *o)
-{
-    (void)fd;
-    (void)t;
-    (void)o;
-    return 0;
-}
-
 static const struct zmq__connect_ops tcp_connect_ops = {
     .needs_lookup = tcp_needs_lookup,
     .resolve = tcp_resolve,
     .open = tcp_open,
-    .established = tcp_established,
 };
 
 static int tcp_accepted(int fd, const struct sockaddr *peer, socklen_t len,
@@ -156,16 +146,8 @@ static int tcp_connect(struct zmq__socket *s, const char *addr,
     return 0;
 }
 
-static int tcp_unbind(struct zmq__socket *s, const char *addr)
-{
-    (void)s;
-    (void)addr;
-    return -ENOENT; /* socket.c ends the listener it recorded */
-}
-
 const struct zmq__transport zmq__transport_tcp = {
     .scheme = "tcp",
     .bind = tcp_bind,
     .connect = tcp_connect,
-    .unbind = tcp_unbind,
 };

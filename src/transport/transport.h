@@ -41,7 +41,9 @@ struct zmq__transport {
      * launch comes back in *child (NULL: none, inproc). */
     int (*connect)(struct zmq__socket *s, const char *addr,
                    struct zmq__pipe **pipe, struct zmq__own **child);
-    /* Removes a binding; -ENOENT when there is none. */
+    /* Removes a binding that has no listener (inproc); -ENOENT when
+     * there is none.  Optional: bindings with a listener are ended by
+     * the socket itself. */
     int (*unbind)(struct zmq__socket *s, const char *addr);
 };
 

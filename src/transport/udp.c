@@ -177,15 +177,6 @@ static int open_sender(const struct zmq__tcp_target *t,
     return 0;
 }
 
-static int nothing_more(int fd, const struct zmq__tcp_target *t,
-                        const struct zmq__options *o)
-{
-    (void)fd;
-    (void)t;
-    (void)o;
-    return 0;
-}
-
 static struct zmq__engine *receiver_engine(struct zmq__session *s, int fd,
                                            const struct zmq__tcp_target *t,
                                            int *err)
@@ -205,7 +196,6 @@ static const struct zmq__connect_ops udp_bound_ops = {
     .needs_lookup = never_lookup,
     .resolve = no_resolve,
     .open = open_bound,
-    .established = nothing_more,
     .engine = receiver_engine,
 };
 
@@ -213,7 +203,6 @@ static const struct zmq__connect_ops udp_sender_ops = {
     .needs_lookup = never_lookup,
     .resolve = no_resolve,
     .open = open_sender,
-    .established = nothing_more,
     .engine = sender_engine,
 };
 
@@ -277,17 +266,9 @@ static int udp_connect(struct zmq__socket *s, const char *addr,
     return start(s, addr, &udp_sender_ops, &t, pipe, child);
 }
 
-static int udp_unbind(struct zmq__socket *s, const char *addr)
-{
-    (void)s;
-    (void)addr;
-    return -ENOENT; /* socket.c ends the session it recorded */
-}
-
 const struct zmq__transport zmq__transport_udp = {
     .scheme = "udp",
     .compatible = udp_compatible,
     .bind = udp_bind,
     .connect = udp_connect,
-    .unbind = udp_unbind,
 };

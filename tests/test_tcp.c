@@ -1225,10 +1225,49 @@ static void test_fd_leaks(void)
     CHECK(end <= before);
 }
 
+/* As libzmq: DEALER, REQ, SUB and PUB connect to one endpoint once; a
+ * second zmq_connect to it returns 0 and makes no second connection.
+ * (PUSH, by contrast, makes one per call.) */
+static void test_single_connect(void)
+{
+    void *ctx = zmq_ctx_new();
+    REQUIRE(ctx != NULL);
+    void *router = new_socket(ctx, ZMQ_ROUTER);
+    void *dealer = new_socket(ctx, ZMQ_DEALER);
+    char ep[256];
+    CHECK_EQ(bind_ep(router, "tcp://127.0.0.1:*", ep, sizeof ep), 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(zmq_connect(dealer, ep), 0);
+    /* Three messages round-robin over the dealer's connections: one
+     * connection means one routing id on all three. */
+    unsigned char first[256];
+    int first_len = -1;
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(zmq_send(dealer, "x", 1, 0), 1);
+        unsigned char id[256];
+        int n = zmq_recv(router, id, sizeof id, 0);
+        REQUIRE(n > 0);
+        char body[8];
+        CHECK_EQ(zmq_recv(router, body, sizeof body, 0), 1);
+        if (first_len < 0) {
+            first_len = n;
+            memcpy(first, id, (size_t)n);
+        } else {
+            CHECK(n == first_len && memcmp(first, id, (size_t)n) == 0);
+        }
+    }
+    /* One disconnect ends it. */
+    CHECK_EQ(zmq_disconnect(dealer, ep), 0);
+    CHECK_ERR(zmq_disconnect(dealer, ep), -1, ENOENT);
+    close_now(dealer);
+    close_now(router);
+    term(ctx);
+}
+
 TEST_MAIN(TEST(test_bind_wildcard_port), TEST(test_bind_port_zero),
-          TEST(test_bind_in_use), TEST(test_malformed_endpoints),
-          TEST(test_unknown_interface), TEST(test_ipv6),
-          TEST(test_connect_before_bind), TEST(test_unbind),
+          TEST(test_single_connect), TEST(test_bind_in_use),
+          TEST(test_malformed_endpoints), TEST(test_unknown_interface),
+          TEST(test_ipv6), TEST(test_connect_before_bind), TEST(test_unbind),
           TEST(test_disconnect), TEST(test_sizes_and_multipart),
           TEST(test_peer), TEST(test_connect_peer_errors),
           TEST(test_monitor_connection), TEST(test_monitor_peer_closes),

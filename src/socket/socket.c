@@ -539,8 +539,18 @@ static int do_connect(struct zmq__socket *s, const char *uri,
     struct zmq__own *child = NULL;
     *pipe = NULL;
     int rc = resolve(s, uri, &t, &addr);
-    if (rc == 0)
-        rc = reserve_endpoint(s);
+    if (rc < 0)
+        return rc;
+    /* As libzmq: these types connect to one endpoint once; a second
+     * connect to it succeeds and does nothing. */
+    int type = s->options.socket_type;
+    if (type == ZMQ_DEALER || type == ZMQ_SUB || type == ZMQ_PUB ||
+        type == ZMQ_REQ) {
+        for (size_t i = 0; i < s->nendpoints; i++)
+            if (!s->endpoints[i].bound && strcmp(s->endpoints[i].uri, uri) == 0)
+                return 0;
+    }
+    rc = reserve_endpoint(s);
     if (rc == 0)
         rc = zmq__socket_reserve_child(s);
     if (rc == 0)

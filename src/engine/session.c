@@ -36,7 +36,6 @@
 #include "core/ctx.h"
 #include "core/io_thread.h"
 #include "core/pipe.h"
-#include "core/random.h"
 #include "engine/stream.h"
 #include "poll/poller.h"
 #include "socket/socket.h"
@@ -53,8 +52,9 @@ static void on_timer(void *arg, int id);
 /* Events                                                                    */
 /* ------------------------------------------------------------------------ */
 
-void zmq__session_event(struct zmq__session *s, uint64_t event, uint64_t value,
-                        const char *remote)
+/* A monitor event about this connection (local endpoint: our own). */
+static void session_event(struct zmq__session *s, uint64_t event,
+                          uint64_t value, const char *remote)
 {
     struct zmq__monitor *m = &s->own.owner->monitor;
     if (!zmq__monitor_wants(m, event))
@@ -364,8 +364,7 @@ int zmq__session_engine_ready(struct zmq__session *s, const unsigned char *id,
     }
     s->reconnect_ivl = s->options.reconnect_ivl;
     if (s->connect == NULL || s->connect->engine == NULL)
-        zmq__session_event(s, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0,
-                           s->peer_address);
+        session_event(s, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, s->peer_address);
     return 0;
 }
 
@@ -376,16 +375,14 @@ void zmq__session_engine_error(struct zmq__session *s,
     int fd = s->engine->ops->fd(s->engine);
     if (handshaking) {
         if (why == ZMQ__ENGINE_PROTOCOL && protocol_error != 0)
-            zmq__session_event(s, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
-                               (uint64_t)protocol_error, s->peer_address);
+            session_event(s, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                          (uint64_t)protocol_error, s->peer_address);
         else
-            zmq__session_event(s, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-                               why == ZMQ__ENGINE_TIMEOUT ? ETIMEDOUT
-                                                          : ECONNRESET,
-                               s->peer_address);
+            session_event(s, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                          why == ZMQ__ENGINE_TIMEOUT ? ETIMEDOUT : ECONNRESET,
+                          s->peer_address);
     }
-    zmq__session_event(s, ZMQ_EVENT_DISCONNECTED, (uint64_t)fd,
-                       s->peer_address);
+    session_event(s, ZMQ_EVENT_DISCONNECTED, (uint64_t)fd, s->peer_address);
     s->engine->ops->free(s->engine);
     s->engine = NULL;
     if (s->close_when_drained) {
@@ -429,7 +426,7 @@ void zmq__session_engine_error(struct zmq__session *s,
     if (s->options.reconnect_ivl < 0)
         return;
     int ivl = s->reconnect_ivl;
-    zmq__session_event(s, ZMQ_EVENT_CONNECT_RETRIED, (uint64_t)ivl, NULL);
+    session_event(s, ZMQ_EVENT_CONNECT_RETRIED, (uint64_t)ivl, NULL);
     add_timer(s, &s->reconnect_timer, ivl, T_RECONNECT);
 }
 
@@ -459,7 +456,7 @@ static void retry_later(struct zmq__session *s, int err)
         (s->options.reconnect_stop & ZMQ_RECONNECT_STOP_CONN_REFUSED))
         return;
     int ivl = next_interval(s);
-    zmq__session_event(s, ZMQ_EVENT_CONNECT_RETRIED, (uint64_t)ivl, NULL);
+    session_event(s, ZMQ_EVENT_CONNECT_RETRIED, (uint64_t)ivl, NULL);
     add_timer(s, &s->reconnect_timer, ivl, T_RECONNECT);
 }
 
@@ -496,7 +493,7 @@ static void connected(struct zmq__session *s)
         s->engine->ops->plug(s->engine, s->poller);
         return;
     }
-    zmq__session_event(s, ZMQ_EVENT_CONNECTED, (uint64_t)fd, peer);
+    session_event(s, ZMQ_EVENT_CONNECTED, (uint64_t)fd, peer);
     struct zmq__stream *st = zmq__stream_fd_new(fd);
     if (st == NULL) {
         retry_later(s, -ENOMEM);
@@ -549,7 +546,7 @@ static void open_target(struct zmq__session *s)
         return;
     }
     zmq__poller_set_out(s->poller, s->fd_entry);
-    zmq__session_event(s, ZMQ_EVENT_CONNECT_DELAYED, EINPROGRESS, NULL);
+    session_event(s, ZMQ_EVENT_CONNECT_DELAYED, EINPROGRESS, NULL);
     if (s->options.connect_timeout > 0)
         add_timer(s, &s->connect_timer, s->options.connect_timeout, T_CONNECT);
 }
@@ -661,7 +658,6 @@ static struct zmq__session *session_alloc(struct zmq__socket *owner,
     if (s == NULL)
         return NULL;
     s->fd = -1;
-    s->accepted_fd = -1;
     if (zmq__own_init(&s->own, &session_ops, owner, io, kind, endpoint) < 0)
         goto fail;
     if (zmq__options_copy(&s->options, o) < 0)

@@ -84,7 +84,6 @@ struct zmq__session {
     /* Accepted: the stream waiting for PLUG. */
     struct zmq__stream *accepted;
     char *peer_address;
-    int accepted_fd;
 
     /* Ending. */
     bool terminating;
@@ -128,9 +127,5 @@ void zmq__session_drained(struct zmq__session *s);
 void zmq__session_engine_error(struct zmq__session *s,
                                enum zmq__engine_error why, int protocol_error,
                                bool handshaking);
-
-/* Monitor events from the session's side (local endpoint = its own). */
-void zmq__session_event(struct zmq__session *s, uint64_t event, uint64_t value,
-                        const char *remote);
 
 #endif

@@ -499,7 +499,7 @@ static void connected(struct zmq__session *s)
         retry_later(s, -ENOMEM);
         return;
     }
-    s->engine = zmq__zmtp_new(s, st, peer, &err);
+    s->engine = zmq__zmtp_new(s, st, &err);
     if (s->engine == NULL) {
         retry_later(s, err);
         return;
@@ -600,7 +600,7 @@ static void session_plug(struct zmq__own *o)
     struct zmq__stream *st = s->accepted;
     s->accepted = NULL;
     int err = 0;
-    s->engine = zmq__zmtp_new(s, st, s->peer_address, &err);
+    s->engine = zmq__zmtp_new(s, st, &err);
     if (s->engine == NULL) {
         zmq__own_term_req(o);
         return;

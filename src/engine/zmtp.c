@@ -66,7 +66,6 @@ struct zmq__zmtp {
     struct zmq__stream *stream;
     struct zmq__poller *poller;
     struct zmq__poller_entry *entry;
-    char *peer_address;
 
     enum phase phase;
     bool raw;        /* STREAM: bytes as they come, no ZMTP */
@@ -973,8 +972,7 @@ static bool handshake_done(struct zmq__zmtp *e, const unsigned char *id,
 static const struct zmq__engine_ops zmtp_engine_ops;
 
 struct zmq__engine *zmq__zmtp_new(struct zmq__session *s,
-                                  struct zmq__stream *st,
-                                  const char *peer_address, int *err)
+                                  struct zmq__stream *st, int *err)
 {
     struct zmq__zmtp *e = calloc(1, sizeof *e);
     size_t in_cap =
@@ -982,14 +980,11 @@ struct zmq__engine *zmq__zmtp_new(struct zmq__session *s,
     if (e != NULL) {
         e->in = malloc(in_cap);
         e->out = malloc(OUT_STAGING);
-        e->peer_address = peer_address ? strdup(peer_address) : NULL;
     }
-    if (e == NULL || e->in == NULL || e->out == NULL ||
-        (peer_address != NULL && e->peer_address == NULL)) {
+    if (e == NULL || e->in == NULL || e->out == NULL) {
         if (e != NULL) {
             free(e->in);
             free(e->out);
-            free(e->peer_address);
             free(e);
         }
         st->ops->close(st);
@@ -1121,7 +1116,6 @@ static void zmtp_free(struct zmq__engine *base)
     zmq__metadata_unref(e->metadata);
     free(e->in);
     free(e->out);
-    free(e->peer_address);
     free(e);
 }
 

@@ -28,10 +28,8 @@ struct zmq__stream;
 struct zmq__zmtp;
 
 /* A new engine over st (taken: closed by the engine's free, or here on
- * failure).  peer_address is the peer's address as a URI ("tcp://...",
- * for Peer-Address), copied.  NULL with *err (-ENOMEM). */
+ * failure).  NULL with *err (-ENOMEM). */
 struct zmq__engine *zmq__zmtp_new(struct zmq__session *s,
-                                  struct zmq__stream *st,
-                                  const char *peer_address, int *err);
+                                  struct zmq__stream *st, int *err);
 
 #endif

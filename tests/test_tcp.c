@@ -1264,8 +1264,71 @@ static void test_single_connect(void)
     term(ctx);
 }
 
+/* ZMQ_IMMEDIATE: no queue before the connection is up (a send finds no
+ * peer: EAGAIN), and messages flow once it is. */
+static void test_immediate(void)
+{
+    void *ctx = zmq_ctx_new();
+    REQUIRE(ctx != NULL);
+    int port = free_port();
+    REQUIRE(port > 0);
+    char ep[64];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    void *push = new_socket(ctx, ZMQ_PUSH);
+    set_int(push, ZMQ_IMMEDIATE, 1);
+    set_int(push, ZMQ_RECONNECT_IVL, 20);
+    CHECK_EQ(zmq_connect(push, ep), 0);
+    CHECK_ERR(zmq_send(push, "early", 5, ZMQ_DONTWAIT), -1, EAGAIN);
+
+    void *pull = new_socket(ctx, ZMQ_PULL);
+    CHECK_EQ(zmq_bind(pull, ep), 0);
+    /* The pipe comes with the handshake; a blocking send waits for it. */
+    CHECK_EQ(zmq_send(push, "late", 4, 0), 4);
+    char buf[16];
+    CHECK_EQ(zmq_recv(pull, buf, sizeof buf, 0), 4);
+    CHECK(memcmp(buf, "late", 4) == 0);
+    close_now(push);
+    close_now(pull);
+    term(ctx);
+}
+
+/* ZMQ_RECONNECT_STOP_CONN_REFUSED: a refused connect is not retried. */
+static void test_reconnect_stop_refused(void)
+{
+    void *ctx = zmq_ctx_new();
+    REQUIRE(ctx != NULL);
+    int port = free_port();
+    REQUIRE(port > 0);
+    char ep[64];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    void *push = new_socket(ctx, ZMQ_PUSH);
+    set_int(push, ZMQ_RECONNECT_IVL, 20);
+    set_int(push, ZMQ_RECONNECT_STOP, ZMQ_RECONNECT_STOP_CONN_REFUSED);
+    void *mon = monitor_open(ctx, push, "mon-stop");
+    REQUIRE(mon != NULL);
+    CHECK_EQ(zmq_connect(push, ep), 0);
+    /* The attempt is made (CONNECT_DELAYED or at once refused), and then
+     * nothing: no CONNECT_RETRIED within ten intervals. */
+    CHECK(!monitor_wait(mon, ZMQ_EVENT_CONNECT_RETRIED, 200, NULL, NULL, 0,
+                        NULL, 0, NULL));
+    /* Without the flag it retries (the control case). */
+    void *push2 = new_socket(ctx, ZMQ_PUSH);
+    set_int(push2, ZMQ_RECONNECT_IVL, 20);
+    void *mon2 = monitor_open(ctx, push2, "mon-nostop");
+    REQUIRE(mon2 != NULL);
+    CHECK_EQ(zmq_connect(push2, ep), 0);
+    CHECK(monitor_wait(mon2, ZMQ_EVENT_CONNECT_RETRIED, TIMEOUT_MS, NULL, NULL,
+                       0, NULL, 0, NULL));
+    close_now(mon);
+    close_now(mon2);
+    close_now(push);
+    close_now(push2);
+    term(ctx);
+}
+
 TEST_MAIN(TEST(test_bind_wildcard_port), TEST(test_bind_port_zero),
-          TEST(test_single_connect), TEST(test_bind_in_use),
+          TEST(test_single_connect), TEST(test_immediate),
+          TEST(test_reconnect_stop_refused), TEST(test_bind_in_use),
           TEST(test_malformed_endpoints), TEST(test_unknown_interface),
           TEST(test_ipv6), TEST(test_connect_before_bind), TEST(test_unbind),
           TEST(test_disconnect), TEST(test_sizes_and_multipart),

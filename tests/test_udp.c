@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -175,6 +176,41 @@ static void test_dgram(void)
     CHECK_EQ(zmq_ctx_term(ctx), 0);
 }
 
+/* A wildcard port binds one the system picks, and LAST_ENDPOINT names
+ * it: datagrams sent there arrive. */
+static void test_wildcard_port(void)
+{
+    void *ctx = zmq_ctx_new();
+    void *a = zmq_socket(ctx, ZMQ_DGRAM);
+    void *b = zmq_socket(ctx, ZMQ_DGRAM);
+    REQUIRE(a && b);
+    CHECK_EQ(zmq_bind(b, "udp://127.0.0.1:*"), 0);
+    char ep[64];
+    size_t len = sizeof ep;
+    CHECK_EQ(zmq_getsockopt(b, ZMQ_LAST_ENDPOINT, ep, &len), 0);
+    REQUIRE(strncmp(ep, "udp://127.0.0.1:", 16) == 0);
+    int port = atoi(ep + 16);
+    CHECK(port > 0 && port < 65536);
+    CHECK_EQ(zmq_bind(a, "udp://127.0.0.1:0"), 0);
+    char to[32], buf[64];
+    snprintf(to, sizeof to, "127.0.0.1:%d", port);
+    int timeout = 50;
+    zmq_setsockopt(b, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    int n = -1;
+    for (int i = 0; i < 100 && n < 0; i++) {
+        CHECK_EQ(zmq_send(a, to, strlen(to), ZMQ_SNDMORE), (int)strlen(to));
+        CHECK_EQ(zmq_send(a, "hey", 3, 0), 3);
+        n = zmq_recv(b, buf, sizeof buf, 0);
+    }
+    CHECK(n > 0);
+    CHECK_EQ(zmq_recv(b, buf, sizeof buf, 0), 3);
+    /* Unbound by the endpoint it became. */
+    CHECK_EQ(zmq_unbind(b, ep), 0);
+    CHECK_EQ(zmq_close(a), 0);
+    CHECK_EQ(zmq_close(b), 0);
+    CHECK_EQ(zmq_ctx_term(ctx), 0);
+}
+
 static void test_incompatible(void)
 {
     void *ctx = zmq_ctx_new();
@@ -199,4 +235,4 @@ static void test_incompatible(void)
 }
 
 TEST_MAIN(TEST(test_radio_dish_unicast), TEST(test_radio_dish_multicast),
-          TEST(test_dgram), TEST(test_incompatible))
+          TEST(test_dgram), TEST(test_wildcard_port), TEST(test_incompatible))

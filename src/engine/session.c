@@ -124,6 +124,8 @@ static void finish(struct zmq__session *s)
     }
     if (s->accepted != NULL)
         s->accepted->ops->close(s->accepted);
+    if (s->ready_fd >= 0)
+        close(s->ready_fd);
     zmq__own_term_done(&s->own);
     zmq__own_fini(&s->own);
     zmq__options_fini(&s->options);
@@ -567,6 +569,12 @@ static void start_connecting(struct zmq__session *s)
 {
     if ((s->terminating && !s->flush_wait) || s->engine != NULL)
         return;
+    if (s->ready_fd >= 0) {
+        s->fd = s->ready_fd;
+        s->ready_fd = -1;
+        connected(s);
+        return;
+    }
     if (s->target_fixed) {
         open_target(s);
         return;
@@ -658,6 +666,7 @@ static struct zmq__session *session_alloc(struct zmq__socket *owner,
     if (s == NULL)
         return NULL;
     s->fd = -1;
+    s->ready_fd = -1;
     if (zmq__own_init(&s->own, &session_ops, owner, io, kind, endpoint) < 0)
         goto fail;
     if (zmq__options_copy(&s->options, o) < 0)

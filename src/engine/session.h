@@ -76,6 +76,7 @@ struct zmq__session {
     struct zmq__resolve_req *resolving;
     struct zmq__tcp_target target;
     bool target_fixed; /* resolved by the transport already (udp) */
+    int ready_fd;      /* opened by the transport already (udp), or -1 */
     int fd;            /* connecting socket, -1 when none */
     struct zmq__poller_entry *fd_entry;
     int reconnect_timer, connect_timer;

@@ -15,6 +15,7 @@
  * no lookup ever runs on an I/O thread.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,18 +241,41 @@ static int udp_bind(struct zmq__socket *s, const char *addr,
         zmq__net_bind_failed(s, "udp", addr, rc);
         return rc;
     }
-    /* Binding here, on the caller's thread, reports a taken port now;
-     * the session opens its own socket (SO_REUSEADDR) right after. */
+    /* Bound here, on the caller's thread, so that errors come back now;
+     * the session takes this very socket over. */
     int fd = -1;
     rc = open_bound(&t, &s->options, &fd);
-    if (fd >= 0)
-        close(fd);
     if (rc < 0) {
+        if (fd >= 0)
+            close(fd);
         zmq__net_bind_failed(s, "udp", addr, rc);
         return rc;
     }
+    /* A wildcard port becomes the one the system chose. */
+    size_t n = strlen(addr);
+    if ((n >= 2 && strcmp(addr + n - 2, ":*") == 0) ||
+        (n >= 2 && strcmp(addr + n - 2, ":0") == 0)) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        char ep[ZMQ__SOCKADDR_URI_MAX + 8];
+        if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+            int port = ntohs(ss.ss_family == AF_INET6
+                                 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                 : ((struct sockaddr_in *)&ss)->sin_port);
+            snprintf(ep, sizeof ep, "udp://%.*s:%d", (int)(n - 2), addr, port);
+            out->endpoint = strdup(ep);
+        }
+    }
     struct zmq__pipe *pipe;
-    return start(s, addr, &udp_bound_ops, &t, &pipe, &out->child);
+    rc = start(s, addr, &udp_bound_ops, &t, &pipe, &out->child);
+    if (rc < 0) {
+        close(fd);
+        free(out->endpoint);
+        out->endpoint = NULL;
+        return rc;
+    }
+    ZMQ__CONTAINER_OF(out->child, struct zmq__session, own)->ready_fd = fd;
+    return 0;
 }
 
 static int udp_connect(struct zmq__socket *s, const char *addr,

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bufcache.h"
 #include "core/metadata.h"
 
 struct zmq__msg_content {
@@ -102,7 +103,7 @@ int zmq__msg_init_size(struct zmq__msg *m, size_t size)
     }
     if (size > SIZE_MAX - sizeof(struct zmq__msg_content))
         return -ENOMEM;
-    struct zmq__msg_content *c = malloc(sizeof *c + size);
+    struct zmq__msg_content *c = zmq__bufcache_alloc(sizeof *c + size);
     if (c == NULL)
         return -ENOMEM;
     c->data = c + 1;
@@ -156,9 +157,12 @@ static void content_unref(struct zmq__msg_content *c)
 {
     if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
         return;
-    if (c->ffn != NULL)
+    if (c->ffn != NULL) {
         c->ffn(c->data, c->hint);
-    free(c);
+        free(c);
+    } else {
+        zmq__bufcache_free(c, sizeof *c + c->size);
+    }
 }
 
 static void group_unref(union zmq__msg_group *g)

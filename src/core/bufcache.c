@@ -21,7 +21,7 @@
 #endif
 
 #ifndef BUFCACHE_OFF
-#define MIN_SHIFT 6                    /* the smallest class is 64 bytes */
+#define MIN_SHIFT 8 /* classes start above 256 bytes (ZMQ__BUFCACHE_MIN) */
 #define NCLASSES  4 * (18 - MIN_SHIFT) /* up to 256 KiB */
 #define DEPTH     64                   /* blocks kept per class at most */
 
@@ -62,7 +62,7 @@ static void unlock(struct class_stack *c)
 
 void *zmq__bufcache_alloc(size_t size)
 {
-    if (size == 0 || size > ZMQ__BUFCACHE_MAX)
+    if (size < ZMQ__BUFCACHE_MIN || size > ZMQ__BUFCACHE_MAX)
         return malloc(size);
     size_t class_size;
     int k = class_of(size, &class_size);
@@ -86,7 +86,7 @@ void zmq__bufcache_free(void *block, size_t size)
 {
     if (block == NULL)
         return;
-    if (size == 0 || size > ZMQ__BUFCACHE_MAX) {
+    if (size < ZMQ__BUFCACHE_MIN || size > ZMQ__BUFCACHE_MAX) {
         free(block);
         return;
     }

@@ -11,7 +11,9 @@
  * allocation of the same size class takes one back.
  *
  * Sizes are grouped in classes a quarter of a power of two apart (at
- * most 25% slack); blocks above ZMQ__BUFCACHE_MAX bytes are not cached.
+ * most 25% slack).  Blocks below ZMQ__BUFCACHE_MIN bytes are left to
+ * malloc (its per-thread caches serve them well and the trimming does
+ * not show there), and blocks above ZMQ__BUFCACHE_MAX are not cached.
  * The cache holds at most ZMQ__BUFCACHE_BYTES in all.  Under
  * AddressSanitizer it is a plain pass-through to malloc and free, so
  * use-after-free of bodies is still caught.
@@ -24,6 +26,7 @@
 
 #include <stddef.h>
 
+#define ZMQ__BUFCACHE_MIN   512
 #define ZMQ__BUFCACHE_MAX   (256 * 1024)
 #define ZMQ__BUFCACHE_BYTES (8 * 1024 * 1024)
 

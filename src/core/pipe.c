@@ -473,6 +473,10 @@ void zmq__pipe_process_hwm(struct zmq__pipe *p, int inhwm, int outhwm)
 int zmq__pipe_send_identity(struct zmq__pipe *p, const void *identity,
                             size_t size)
 {
+    /* Once termination started the queue we write may be the peer's to
+     * free (pipe.h), and nobody will read an identity any more. */
+    if (p->state != ZMQ__PIPE_ACTIVE)
+        return -EPIPE;
     struct zmq__msg m;
     int rc = zmq__msg_init_buffer(&m, identity, size);
     if (rc < 0)

@@ -177,7 +177,8 @@ void zmq__pipe_hurry(struct zmq__pipe *p);
 void zmq__pipe_set_hwms(struct zmq__pipe *p, int inhwm, int outhwm);
 
 /* Writes identity (size bytes) as the first message towards the peer,
- * whose end must have identity_first set.  -ENOMEM. */
+ * whose end must have identity_first set.  -ENOMEM; -EPIPE when the pipe
+ * is terminating (nothing is written). */
 int zmq__pipe_send_identity(struct zmq__pipe *p, const void *identity,
                             size_t size);
 

@@ -21,7 +21,7 @@
  * connections as fit, which the "connections:" line shows.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <sys/resource.h>
+#define PERF_WANT_FD_LIMIT
 #include "perf_util.h"
 
 #define DEADLINE_US 60e6
@@ -41,27 +41,6 @@ static long rss_kb(void)
     if (kb < 0)
         perf_die("no VmRSS in /proc/self/status");
     return kb;
-}
-
-/* Raises the descriptor limit towards `need`; returns the new limit. */
-static long raise_fd_limit(long need)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-        perf_die("getrlimit: %s", strerror(errno));
-    if (rl.rlim_cur >= (rlim_t)need)
-        return (long)rl.rlim_cur;
-    struct rlimit want = rl;
-    want.rlim_cur = (rlim_t)need;
-    if (want.rlim_max < (rlim_t)need)
-        want.rlim_max = (rlim_t)need; /* allowed with CAP_SYS_RESOURCE */
-    if (setrlimit(RLIMIT_NOFILE, &want) == 0)
-        return need;
-    want.rlim_cur = rl.rlim_max;
-    want.rlim_max = rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &want) < 0)
-        perf_die("setrlimit: %s", strerror(errno));
-    return (long)rl.rlim_max;
 }
 
 /* Starts a monitor on s for handshake events and returns the PAIR
@@ -104,7 +83,7 @@ int main(int argc, char **argv)
     long count = argc == 2 ? perf_arg(argv[1], "count", 1, 1000000) : 10000;
 
     long need = 2 * count + 64;
-    long limit = raise_fd_limit(need);
+    long limit = perf_raise_fd_limit(need);
     if (limit < need) {
         long fit = (limit - 64) / 2;
         if (fit < 1)
@@ -175,7 +154,6 @@ int main(int argc, char **argv)
     perf_setint(client, ZMQ_LINGER, 0, "zmq_setsockopt LINGER");
     if (zmq_close(client) < 0 || zmq_close(server) < 0)
         perf_fail("zmq_close");
-    if (zmq_ctx_term(ctx) < 0)
-        perf_fail("zmq_ctx_term");
+    perf_term(ctx);
     return 0;
 }

@@ -70,7 +70,6 @@ int main(int argc, char **argv)
 
     if (zmq_close(req) < 0 || zmq_close(rep) < 0)
         perf_fail("zmq_close");
-    if (zmq_ctx_term(ctx) < 0)
-        perf_fail("zmq_ctx_term");
+    perf_term(ctx);
     return 0;
 }

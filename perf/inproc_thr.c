@@ -25,8 +25,7 @@ static void *send_all(void *arg)
     perf_connect(s, ENDPOINT);
     for (long i = 0; i < w->count; i++)
         perf_send(s, (size_t)w->size, 0);
-    if (zmq_close(s) < 0)
-        perf_fail("zmq_close");
+    perf_close(s);
     return NULL;
 }
 
@@ -59,9 +58,7 @@ int main(int argc, char **argv)
 
     perf_print_thr(size, count, elapsed);
 
-    if (zmq_close(s) < 0)
-        perf_fail("zmq_close");
-    if (zmq_ctx_term(ctx) < 0)
-        perf_fail("zmq_ctx_term");
+    perf_close(s);
+    perf_term(ctx);
     return 0;
 }

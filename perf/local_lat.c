@@ -29,9 +29,7 @@ int main(int argc, char **argv)
     }
     zmq_msg_close(&m);
 
-    if (zmq_close(s) < 0)
-        perf_fail("zmq_close");
-    if (zmq_ctx_term(ctx) < 0)
-        perf_fail("zmq_ctx_term");
+    perf_close(s);
+    perf_term(ctx);
     return 0;
 }

@@ -28,7 +28,7 @@
 #endif
 #include <pthread.h>
 #include <stdint.h>
-#include <sys/resource.h>
+#define PERF_WANT_FD_LIMIT
 #include "perf_util.h"
 
 #define USAGE "<endpoint-base> <count> [peer|router]"
@@ -68,27 +68,6 @@ static void *echo_all(void *arg)
     }
     zmq_msg_close(&m);
     return NULL;
-}
-
-/* Raises the descriptor limit to `need` if it can; returns the limit. */
-static long raise_fd_limit(long need)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-        perf_die("getrlimit: %s", strerror(errno));
-    if (rl.rlim_cur >= (rlim_t)need)
-        return (long)rl.rlim_cur;
-    struct rlimit want = rl;
-    want.rlim_cur = (rlim_t)need;
-    if (want.rlim_max < (rlim_t)need)
-        want.rlim_max = (rlim_t)need; /* allowed with CAP_SYS_RESOURCE */
-    if (setrlimit(RLIMIT_NOFILE, &want) == 0)
-        return need;
-    want.rlim_cur = rl.rlim_max;
-    want.rlim_max = rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &want) < 0)
-        perf_die("setrlimit: %s", strerror(errno));
-    return (long)rl.rlim_max;
 }
 
 /* Connects once more, sends one message over the new connection and
@@ -139,27 +118,11 @@ int main(int argc, char **argv)
     if (argc != 3 && argc != 4)
         perf_usage(USAGE);
     long count = perf_arg(argv[2], "count", 1, 1000000);
-#ifdef ZMQ_PEER
-    int router = 0;
-#else
-    int router = 1;
-#endif
-    if (argc == 4) {
-        if (strcmp(argv[3], "router") == 0)
-            router = 1;
-        else if (strcmp(argv[3], "peer") == 0)
-            router = 0;
-        else
-            perf_usage(USAGE);
-    }
-#ifndef ZMQ_PEER
-    if (!router)
-        perf_die("built without the draft API: no PEER socket, only the "
-                 "router mode (ROUTER -> ROUTER)");
-#endif
+    int router =
+        perf_router_mode(argc == 4 ? argv[3] : NULL, USAGE, "ROUTER -> ROUTER");
 
     long need = 2 * count + 64;
-    long limit = raise_fd_limit(need);
+    long limit = perf_raise_fd_limit(need);
     if (limit < need)
         perf_die("RLIMIT_NOFILE hard limit is %ld, %ld connections need %ld "
                  "descriptors; use a smaller count or raise the limit",
@@ -203,7 +166,6 @@ int main(int argc, char **argv)
     perf_setint(server, ZMQ_LINGER, 0, "zmq_setsockopt LINGER");
     if (zmq_close(client) < 0 || zmq_close(server) < 0)
         perf_fail("zmq_close");
-    if (zmq_ctx_term(ctx) < 0)
-        perf_fail("zmq_ctx_term");
+    perf_term(ctx);
     return 0;
 }

@@ -64,8 +64,7 @@ static void *send_all(void *arg)
         return NULL;
 #endif
     }
-    if (zmq_close(s) < 0)
-        perf_fail("zmq_close");
+    perf_close(s);
     return NULL;
 }
 
@@ -111,24 +110,8 @@ int main(int argc, char **argv)
         perf_usage(USAGE);
     long size = perf_arg(argv[2], "message-size", 0, 1L << 30);
     long count = perf_arg(argv[3], "message-count", 1, 1L << 40);
-#ifdef ZMQ_PEER
-    int router = 0;
-#else
-    int router = 1;
-#endif
-    if (argc == 5) {
-        if (strcmp(argv[4], "router") == 0)
-            router = 1;
-        else if (strcmp(argv[4], "peer") == 0)
-            router = 0;
-        else
-            perf_usage(USAGE);
-    }
-#ifndef ZMQ_PEER
-    if (!router)
-        perf_die("built without the draft API: no PEER socket, only the "
-                 "router mode (DEALER -> ROUTER)");
-#endif
+    int router =
+        perf_router_mode(argc == 5 ? argv[4] : NULL, USAGE, "DEALER -> ROUTER");
 
     void *ctx = perf_ctx();
     void *s = NULL;
@@ -177,9 +160,7 @@ int main(int argc, char **argv)
     printf("sockets: %s\n", router ? "DEALER -> ROUTER" : "PEER -> PEER");
     perf_print_thr(size, count, elapsed);
 
-    if (zmq_close(s) < 0)
-        perf_fail("zmq_close");
-    if (zmq_ctx_term(ctx) < 0)
-        perf_fail("zmq_ctx_term");
+    perf_close(s);
+    perf_term(ctx);
     return 0;
 }

@@ -172,4 +172,71 @@ static inline void perf_print_lat(long size, long roundtrips, double elapsed_us)
            elapsed_us / (2.0 * (double)roundtrips));
 }
 
+/* Closes a socket / terminates a context, or dies. */
+static inline void perf_close(void *s)
+{
+    if (zmq_close(s) < 0)
+        perf_fail("zmq_close");
+}
+
+static inline void perf_term(void *ctx)
+{
+    if (zmq_ctx_term(ctx) < 0)
+        perf_fail("zmq_ctx_term");
+}
+
+/* The "peer" / "router" mode argument (NULL: the default, peer when the
+ * draft API is there).  Returns 1 for router.  router_what names what the
+ * router mode measures, for the error without the draft API. */
+static inline int perf_router_mode(const char *arg, const char *usage,
+                                   const char *router_what)
+{
+#ifdef ZMQ_PEER
+    (void)router_what;
+    int router = 0;
+#else
+    int router = 1;
+#endif
+    if (arg != NULL) {
+        if (strcmp(arg, "router") == 0)
+            router = 1;
+        else if (strcmp(arg, "peer") == 0)
+            router = 0;
+        else
+            perf_usage(usage);
+    }
+#ifndef ZMQ_PEER
+    if (!router)
+        perf_die("built without the draft API: no PEER socket, only the "
+                 "router mode (%s)",
+                 router_what);
+#endif
+    return router;
+}
+
+#ifdef PERF_WANT_FD_LIMIT
+#include <sys/resource.h>
+
+/* Raises the descriptor limit towards `need`; returns the new limit. */
+static inline long perf_raise_fd_limit(long need)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        perf_die("getrlimit: %s", strerror(errno));
+    if (rl.rlim_cur >= (rlim_t)need)
+        return (long)rl.rlim_cur;
+    struct rlimit want = rl;
+    want.rlim_cur = (rlim_t)need;
+    if (want.rlim_max < (rlim_t)need)
+        want.rlim_max = (rlim_t)need; /* allowed with CAP_SYS_RESOURCE */
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+        return need;
+    want.rlim_cur = rl.rlim_max;
+    want.rlim_max = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) < 0)
+        perf_die("setrlimit: %s", strerror(errno));
+    return (long)rl.rlim_max;
+}
+#endif
+
 #endif

@@ -33,8 +33,7 @@ static void *send_all(void *arg)
     perf_connect(s, w->endpoint);
     for (long i = 0; i < w->count; i++)
         perf_send(s, (size_t)w->size, 0);
-    if (zmq_close(s) < 0)
-        perf_fail("zmq_close");
+    perf_close(s);
     return NULL;
 }
 
@@ -121,8 +120,7 @@ int main(int argc, char **argv)
         zmq_close(p.frontend) < 0 || zmq_close(p.backend) < 0 ||
         zmq_close(p.control) < 0)
         perf_fail("zmq_close");
-    if (zmq_ctx_term(ctx) < 0)
-        perf_fail("zmq_ctx_term");
+    perf_term(ctx);
     if (strcmp(transport, "ipc") == 0) {
         unlink(hop1 + strlen("ipc://"));
         unlink(hop2 + strlen("ipc://"));

@@ -34,9 +34,7 @@ int main(int argc, char **argv)
     struct timespec pause = {0, 100 * 1000 * 1000};
     nanosleep(&pause, NULL);
 
-    if (zmq_close(s) < 0)
-        perf_fail("zmq_close");
-    if (zmq_ctx_term(ctx) < 0)
-        perf_fail("zmq_ctx_term");
+    perf_close(s);
+    perf_term(ctx);
     return 0;
 }

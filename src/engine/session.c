@@ -28,6 +28,7 @@
 #include "engine/session.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -129,7 +130,6 @@ static void finish(struct zmq__session *s)
     zmq__own_term_done(&s->own);
     zmq__own_fini(&s->own);
     zmq__options_fini(&s->options);
-    free(s->addr);
     free(s->peer_address);
     free(s);
 }
@@ -680,7 +680,7 @@ fail:
     return NULL;
 }
 
-int zmq__session_connect_new(struct zmq__socket *sock, const char *endpoint,
+int zmq__session_connect_new(struct zmq__socket *sock, const char *scheme,
                              const char *addr,
                              const struct zmq__connect_ops *ops,
                              struct zmq__session **out, struct zmq__pipe **pipe)
@@ -689,24 +689,23 @@ int zmq__session_connect_new(struct zmq__socket *sock, const char *endpoint,
         zmq__ctx_choose_io_thread(sock->obj.ctx, sock->options.affinity);
     if (io == NULL)
         return -EMTHREAD;
+    size_t n = strlen(scheme) + 3 + strlen(addr) + 1;
+    char *endpoint = malloc(n);
+    if (endpoint == NULL)
+        return -ENOMEM;
+    snprintf(endpoint, n, "%s://%s", scheme, addr);
     struct zmq__session *s =
         session_alloc(sock, io, ZMQ__OWN_CONNECT, endpoint, &sock->options);
+    free(endpoint);
     if (s == NULL)
         return -ENOMEM;
     s->connect = ops;
-    s->addr = strdup(addr);
-    if (s->addr == NULL) {
-        zmq__options_fini(&s->options);
-        zmq__own_fini(&s->own);
-        free(s);
-        return -ENOMEM;
-    }
+    s->addr = s->own.endpoint + strlen(scheme) + 3;
     *pipe = NULL;
     if (sock->options.immediate != 1) {
         struct zmq__pipe *ends[2];
         int rc = make_pipe(s, ends);
         if (rc < 0) {
-            free(s->addr);
             zmq__options_fini(&s->options);
             zmq__own_fini(&s->own);
             free(s);

@@ -72,7 +72,7 @@ struct zmq__session {
 
     /* Connecting. */
     const struct zmq__connect_ops *connect;
-    char *addr; /* after "scheme://" */
+    const char *addr; /* own.endpoint after "scheme://" */
     struct zmq__resolve_req *resolving;
     struct zmq__tcp_target target;
     bool target_fixed; /* resolved by the transport already (udp) */
@@ -95,11 +95,11 @@ struct zmq__session {
     int close_timer; /* closes the engine once drained */
 };
 
-/* Creates a connecting session for s (on the socket's thread, before it
- * is launched) and, unless IMMEDIATE, the pipe pair, whose socket end is
- * attached to s and returned in *pipe.  -ENOMEM, -EMTHREAD (no I/O
- * thread). */
-int zmq__session_connect_new(struct zmq__socket *s, const char *endpoint,
+/* Creates a connecting session for s to "scheme://addr" (on the socket's
+ * thread, before it is launched) and, unless IMMEDIATE, the pipe pair,
+ * whose socket end is attached to s and returned in *pipe.  -ENOMEM,
+ * -EMTHREAD (no I/O thread). */
+int zmq__session_connect_new(struct zmq__socket *s, const char *scheme,
                              const char *addr,
                              const struct zmq__connect_ops *ops,
                              struct zmq__session **out,

@@ -165,13 +165,9 @@ static int ipc_connect(struct zmq__socket *s, const char *addr,
     int rc = zmq__ipc_resolve(addr, false, &sa, NULL, 0);
     if (rc < 0)
         return rc;
-    char *uri = zmq__net_endpoint_of("ipc", addr);
-    if (uri == NULL)
-        return -ENOMEM;
     struct zmq__session *session;
-    rc = zmq__session_connect_new(s, uri, addr, &ipc_connect_ops, &session,
+    rc = zmq__session_connect_new(s, "ipc", addr, &ipc_connect_ops, &session,
                                   pipe);
-    free(uri);
     if (rc < 0)
         return rc;
     *child = &session->own;

@@ -133,13 +133,9 @@ static int tcp_connect(struct zmq__socket *s, const char *addr,
         if (rc == -EINVAL)
             return rc;
     }
-    char *uri = zmq__net_endpoint_of("tcp", addr);
-    if (uri == NULL)
-        return -ENOMEM;
     struct zmq__session *session;
-    rc = zmq__session_connect_new(s, uri, addr, &tcp_connect_ops, &session,
+    rc = zmq__session_connect_new(s, "tcp", addr, &tcp_connect_ops, &session,
                                   pipe);
-    free(uri);
     if (rc < 0)
         return rc;
     *child = &session->own;

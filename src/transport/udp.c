@@ -213,12 +213,8 @@ static int start(struct zmq__socket *s, const char *addr,
                  const struct zmq__tcp_target *t, struct zmq__pipe **pipe,
                  struct zmq__own **child)
 {
-    char *uri = zmq__net_endpoint_of("udp", addr);
-    if (uri == NULL)
-        return -ENOMEM;
     struct zmq__session *session;
-    int rc = zmq__session_connect_new(s, uri, addr, ops, &session, pipe);
-    free(uri);
+    int rc = zmq__session_connect_new(s, "udp", addr, ops, &session, pipe);
     if (rc < 0)
         return rc;
     session->target = *t;

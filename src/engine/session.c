@@ -28,7 +28,6 @@
 #include "engine/session.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -40,6 +39,7 @@
 #include "engine/stream.h"
 #include "poll/poller.h"
 #include "socket/socket.h"
+#include "transport/net.h"
 #include "transport/resolver.h"
 #include "zmq.h"
 
@@ -689,11 +689,9 @@ int zmq__session_connect_new(struct zmq__socket *sock, const char *scheme,
         zmq__ctx_choose_io_thread(sock->obj.ctx, sock->options.affinity);
     if (io == NULL)
         return -EMTHREAD;
-    size_t n = strlen(scheme) + 3 + strlen(addr) + 1;
-    char *endpoint = malloc(n);
+    char *endpoint = zmq__net_endpoint_of(scheme, addr);
     if (endpoint == NULL)
         return -ENOMEM;
-    snprintf(endpoint, n, "%s://%s", scheme, addr);
     struct zmq__session *s =
         session_alloc(sock, io, ZMQ__OWN_CONNECT, endpoint, &sock->options);
     free(endpoint);

@@ -4,8 +4,10 @@
  * are big enough and writable, a freed block is reused for the next
  * allocation of its size class (unless the build is under
  * AddressSanitizer, where the cache is a pass-through), sizes outside
- * the cached range work, and many threads allocating and freeing across
- * threads do not corrupt it (run under TSan in CI).
+ * the cached range work, small blocks travel through per-thread
+ * magazines and come back when a thread exits, and many threads
+ * allocating and freeing across threads do not corrupt it (run under
+ * TSan in CI).
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -146,5 +148,123 @@ static void test_cross_thread(void)
     pthread_cond_destroy(&h.cv);
 }
 
+static void test_small_reuse(void)
+{
+    void *a = zmq__bufcache_alloc(100);
+    REQUIRE(a != NULL);
+    zmq__bufcache_free(a, 100);
+    /* 100 and 105 share a small class (96 .. 112). */
+    void *b = zmq__bufcache_alloc(105);
+    REQUIRE(b != NULL);
+    if (CACHE_ON)
+        CHECK(b == a);
+    memset(b, 0, 105);
+    zmq__bufcache_free(b, 105);
+}
+
+static void test_small_many(void)
+{
+    /* More than a magazine holds: the extra magazines go to the depot,
+     * and every block handed out again is distinct and whole. */
+    enum { N = 1000 };
+    static unsigned char *b[N];
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++) {
+            b[i] = zmq__bufcache_alloc(200);
+            REQUIRE(b[i] != NULL);
+            memset(b[i], i & 0xFF, 200);
+        }
+        for (int i = 0; i < N; i++) {
+            CHECK(b[i][0] == (unsigned char)i && b[i][199] == (unsigned char)i);
+            zmq__bufcache_free(b[i], 200);
+        }
+    }
+}
+
+static void *alloc_free_exit(void *arg)
+{
+    void *b = zmq__bufcache_alloc(300);
+    if (b != NULL)
+        zmq__bufcache_free(b, 300);
+    *(void **)arg = b;
+    return NULL;
+}
+
+static void test_thread_exit_returns(void)
+{
+    /* A thread's magazine goes to the depot when it exits, so its freed
+     * block is the next one of its class this thread gets (no other
+     * test uses the 257..320 class). */
+    void *freed = NULL;
+    pthread_t t;
+    REQUIRE(pthread_create(&t, NULL, alloc_free_exit, &freed) == 0);
+    pthread_join(t, NULL);
+    REQUIRE(freed != NULL);
+    void *b = zmq__bufcache_alloc(290);
+    REQUIRE(b != NULL);
+    if (CACHE_ON)
+        CHECK(b == freed);
+    memset(b, 1, 290);
+    zmq__bufcache_free(b, 290);
+}
+
+/* Several producer threads each allocate small blocks and hand them to
+ * their own consumer thread, which checks and frees them. */
+struct small_pair {
+    struct handover h;
+    int seed;
+};
+
+static void *small_producer(void *arg)
+{
+    struct small_pair *p = arg;
+    struct handover *h = &p->h;
+    for (int i = 0; i < 20000; i++) {
+        size_t size = 16 + (size_t)(i * 31 + p->seed) % 496; /* 16 .. 511 */
+        unsigned char *b = zmq__bufcache_alloc(size);
+        if (b == NULL) {
+            h->bad++;
+            break;
+        }
+        memcpy(b, &size, sizeof size);
+        b[size - 1] = (unsigned char)size;
+        pthread_mutex_lock(&h->mu);
+        while (h->head - h->tail == 256)
+            pthread_cond_wait(&h->cv, &h->mu);
+        h->slots[h->head++ % 256] = b;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+    }
+    pthread_mutex_lock(&h->mu);
+    h->done = 1;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+static void test_small_cross_thread(void)
+{
+    enum { PAIRS = 3 };
+    static struct small_pair p[PAIRS];
+    pthread_t prod[PAIRS], cons[PAIRS];
+    for (int i = 0; i < PAIRS; i++) {
+        memset(&p[i], 0, sizeof p[i]);
+        p[i].seed = i * 7;
+        pthread_mutex_init(&p[i].h.mu, NULL);
+        pthread_cond_init(&p[i].h.cv, NULL);
+        REQUIRE(pthread_create(&cons[i], NULL, consumer, &p[i].h) == 0);
+        REQUIRE(pthread_create(&prod[i], NULL, small_producer, &p[i]) == 0);
+    }
+    for (int i = 0; i < PAIRS; i++) {
+        pthread_join(prod[i], NULL);
+        pthread_join(cons[i], NULL);
+        CHECK_EQ(p[i].h.bad, 0);
+        pthread_mutex_destroy(&p[i].h.mu);
+        pthread_cond_destroy(&p[i].h.cv);
+    }
+}
+
 TEST_MAIN(TEST(test_sizes_writable), TEST(test_reuse), TEST(test_depth_bounded),
-          TEST(test_cross_thread))
+          TEST(test_cross_thread), TEST(test_small_reuse),
+          TEST(test_small_many), TEST(test_thread_exit_returns),
+          TEST(test_small_cross_thread))

@@ -11,15 +11,19 @@
  * allocation of the same size class takes one back.
  *
  * Sizes are grouped in classes a quarter of a power of two apart (at
- * most 25% slack).  Blocks below ZMQ__BUFCACHE_MIN bytes are left to
- * malloc (its per-thread caches serve them well and the trimming does
- * not show there), and blocks above ZMQ__BUFCACHE_MAX are not cached.
- * The cache holds at most ZMQ__BUFCACHE_BYTES in all.  Under
- * AddressSanitizer it is a plain pass-through to malloc and free, so
- * use-after-free of bodies is still caught.
+ * most 25% slack).  Blocks below ZMQ__BUFCACHE_MIN bytes are kept in
+ * per-thread magazines traded through a shared depot, so the common
+ * case, one thread allocating and another freeing, touches no lock and
+ * no malloc for most messages.  Larger blocks up to ZMQ__BUFCACHE_MAX
+ * are kept in shared per-class stacks; blocks above ZMQ__BUFCACHE_MAX
+ * are not cached.  The large classes hold at most ZMQ__BUFCACHE_BYTES
+ * in all; the small ones at most 256 KiB per class in the depot plus
+ * one magazine per class per thread.  Under AddressSanitizer the cache
+ * is a plain pass-through to malloc and free, so use-after-free of
+ * bodies is still caught.
  *
- * Threading: any thread; each class is guarded by its own short
- * spinlock.
+ * Threading: any thread.  A block may be freed on another thread than
+ * the one that allocated it.
  */
 #ifndef ZMQ__BUFCACHE_H
 #define ZMQ__BUFCACHE_H

@@ -15,7 +15,11 @@
  * `asleep` to 0; if it was 1, this producer wakes the reader.  Both
  * sides use sequentially consistent operations on the queue head and on
  * the flag, so at least one of them sees the other.  While the reader is
- * busy, producers do no syscall at all.
+ * busy, producers do no syscall at all.  The reader keeps one invariant:
+ * while the flag is set, every queued command has a producer still to
+ * clear it (if the second look finds a command, the reader clears the
+ * flag itself).  So a set flag means "nothing to take, or a wake-up is
+ * coming", which zmq__mailbox_idle reads with a single load.
  *
  * Thread-safe sockets wait on a condition variable.  Its mutex is a leaf
  * lock of the mailbox, not the socket mutex: producers (other sockets,
@@ -175,9 +179,9 @@ int zmq__mailbox_send(struct zmq__mailbox *mb, const struct zmq__command *cmd)
  * with cmd filled, or 0 with the reader marked asleep. */
 static int take_or_arm(struct zmq__mailbox *mb, struct zmq__command *cmd)
 {
-    struct zmq__mailbox_node *n = pop(mb);
-    if (n == NULL && mb->armed && atomic_load(&mb->asleep) == 1)
+    if (zmq__mailbox_idle(mb))
         return 0; /* already armed and nobody came: no store needed */
+    struct zmq__mailbox_node *n = pop(mb);
     if (n == NULL) {
         /* A producer that cleared our flag since we armed it wrote the
          * fd; drain that before arming again, so the fd is readable only
@@ -190,6 +194,11 @@ static int take_or_arm(struct zmq__mailbox *mb, struct zmq__command *cmd)
         n = pop(mb);
         if (n == NULL)
             return 0;
+        /* Found after arming: its producer may have cleared the flag
+         * before we set it, and more may be queued behind it with no
+         * wake-up to come.  Clear the flag so zmq__mailbox_idle does not
+         * say idle; the fd, if written, is drained at the next arming. */
+        atomic_store(&mb->asleep, 0);
     }
     *cmd = n->cmd;
     free(n);
@@ -232,6 +241,8 @@ static int wait_cond(struct zmq__mailbox *mb, int timeout_ms)
         pthread_mutex_unlock(&wait_lock);
         pthread_mutex_lock(mb->sync);
     } else {
+        /* Not empty: stay awake (see take_or_arm). */
+        atomic_store(&mb->asleep, 0);
         pthread_mutex_unlock(&wait_lock);
     }
     return rc == ETIMEDOUT ? -EAGAIN : 0;

@@ -60,6 +60,18 @@ void zmq__mailbox_fini(struct zmq__mailbox *mb);
 /* Posts a copy of cmd.  -ENOMEM (the command is not posted). */
 int zmq__mailbox_send(struct zmq__mailbox *mb, const struct zmq__command *cmd);
 
+/* Reader: true when the mailbox has certainly nothing to take, told by
+ * one load: the reader armed the sleep flag and no producer has cleared
+ * it.  A producer half-way through a push has not cleared it yet but
+ * will, and then wakes the reader, so a caller that waits after this
+ * says true misses nothing.  A cheap test for the send and receive
+ * paths, which look for commands on every call. */
+static inline bool zmq__mailbox_idle(struct zmq__mailbox *mb)
+{
+    return mb->armed &&
+           atomic_load_explicit(&mb->asleep, memory_order_acquire) == 1;
+}
+
 /* Takes the next command into cmd, waiting up to timeout_ms (0: do not
  * wait; -1: no limit).  -EAGAIN when none came in time, -EINTR when a
  * signal interrupted the wait (classic mailboxes only), -ECANCELED when a

@@ -196,16 +196,23 @@ static void on_timer(void *arg, int id)
 /* Room needed in staging for the largest header. */
 #define HDR_MAX 10
 
-static void add_bytes(struct zmq__zmtp *e, const void *data, size_t n)
+/* Counts n bytes just written at the end of staging into the batch,
+ * extending the last iovec when it ends there. */
+static void staged(struct zmq__zmtp *e, size_t n)
 {
     unsigned char *dst = e->out + e->out_len;
-    memcpy(dst, data, n);
     e->out_len += n;
     struct iovec *last = e->niov > 0 ? &e->iov[e->niov - 1] : NULL;
     if (last != NULL && (unsigned char *)last->iov_base + last->iov_len == dst)
         last->iov_len += n;
     else
         e->iov[e->niov++] = (struct iovec){dst, n};
+}
+
+static void add_bytes(struct zmq__zmtp *e, const void *data, size_t n)
+{
+    memcpy(e->out + e->out_len, data, n);
+    staged(e, n);
 }
 
 /* Writes a frame header for `size` body bytes. */
@@ -244,6 +251,20 @@ static void add_header(struct zmq__zmtp *e, size_t size, bool more,
 static bool add_message(struct zmq__zmtp *e, struct zmq__msg *m, bool command)
 {
     size_t size = zmq__msg_size(m);
+    if (size <= 255 && e->version >= 2 && !e->radio && !e->raw &&
+        e->out_len + 2 + size <= OUT_STAGING && e->niov + 3 < OUT_MAX_IOV) {
+        /* Fast path: a short frame, header and body copied together. */
+        unsigned char *dst = e->out + e->out_len;
+        dst[0] = (unsigned char)((zmq__msg_more(m) ? F_MORE : 0) |
+                                 (command ? F_COMMAND : 0));
+        dst[1] = (unsigned char)size;
+        if (size > 0)
+            memcpy(dst + 2, zmq__msg_data(m), size);
+        staged(e, 2 + size);
+        zmq__msg_close(m);
+        zmq__msg_init(m);
+        return true;
+    }
     size_t copy = size <= COPY_LIMIT ? size : 0;
     const char *group = e->radio && !command ? zmq__msg_group(m) : NULL;
     size_t glen = group != NULL ? strlen(group) : 0;
@@ -738,6 +759,31 @@ static bool decode(struct zmq__zmtp *e)
             if (gone)
                 return false;
             continue;
+        }
+        /* Fast path: a short data frame wholly in the buffer, once the
+         * handshake is over (ZMTP 2.0 and up, no DISH group state). */
+        size_t avail = e->in_end - e->in_pos;
+        if (e->hdr_len == 0 && avail >= 2 && e->phase == ACTIVE &&
+            e->version >= 2 && !e->dish) {
+            const unsigned char *h = e->in + e->in_pos;
+            size_t n = h[1];
+            if (!(h[0] & (F_LONG | F_COMMAND)) && avail >= 2 + n &&
+                n <= maxsize) {
+                struct zmq__msg m;
+                if (zmq__msg_init_buffer(&m, h + 2, n) < 0) {
+                    error_out(e, ZMQ__ENGINE_CONNECTION, 0);
+                    return false;
+                }
+                if (h[0] & F_MORE)
+                    m.flags |= ZMQ__MSG_MORE;
+                e->in_pos += 2 + n;
+                if (e->t_timeout > 0)
+                    stop_timer(e, &e->t_timeout);
+                if (e->t_ttl > 0)
+                    stop_timer(e, &e->t_ttl);
+                deliver(e, &m);
+                continue;
+            }
         }
         /* Header bytes. */
         while (e->hdr_len < e->hdr_need && e->in_pos < e->in_end)

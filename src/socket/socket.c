@@ -212,7 +212,7 @@ static void socket_free(struct zmq__socket *s)
 /* Takes the commands waiting, the first one waiting up to timeout_ms.
  * 0, -ETERM once the context stopped, -EAGAIN when nothing came in time,
  * -EINTR. */
-static int process_commands(struct zmq__socket *s, int timeout_ms)
+static int take_commands(struct zmq__socket *s, int timeout_ms)
 {
     struct zmq__command cmd;
     int rc = zmq__mailbox_recv(&s->mailbox, &cmd, timeout_ms);
@@ -226,6 +226,15 @@ static int process_commands(struct zmq__socket *s, int timeout_ms)
     if (took || rc == -ECANCELED || (rc == -EAGAIN && timeout_ms == 0))
         return 0;
     return rc; /* -EAGAIN: nothing came in time; -EINTR */
+}
+
+/* take_commands, with the common case (a non-blocking look at an idle
+ * mailbox, on every send and receive) settled inline by one load. */
+static inline int process_commands(struct zmq__socket *s, int timeout_ms)
+{
+    if (timeout_ms == 0 && zmq__mailbox_idle(&s->mailbox))
+        return s->ctx_terminated ? -ETERM : 0;
+    return take_commands(s, timeout_ms);
 }
 
 void zmq__socket_process_stop(struct zmq__socket *s)

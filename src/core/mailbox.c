@@ -21,6 +21,12 @@
  * flag itself).  So a set flag means "nothing to take, or a wake-up is
  * coming", which zmq__mailbox_idle reads with a single load.
  *
+ * How the reader sleeps: on the eventfd once anyone asked for it (I/O
+ * threads' pollers, ZMQ_FD, zmq_poll), else on the flag itself as a
+ * futex (single-threaded sockets: no fd write, poll and drain read per
+ * wake-up, and no syscall at all for a producer whose reader is armed
+ * but not blocked), else on a condition variable (thread-safe sockets).
+ *
  * Thread-safe sockets wait on a condition variable.  Its mutex is a leaf
  * lock of the mailbox, not the socket mutex: producers (other sockets,
  * I/O threads) never take a socket mutex, so two thread-safe sockets
@@ -32,11 +38,14 @@
 #include "core/mailbox.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,7 +73,7 @@ int zmq__mailbox_init(struct zmq__mailbox *mb, pthread_mutex_t *sync)
      * wake it. */
     atomic_init(&mb->asleep, 1);
     mb->armed = true;
-    atomic_init(&mb->fd_wanted, sync == NULL);
+    atomic_init(&mb->fd_wanted, false);
     mb->sync = sync;
     mb->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (mb->fd < 0) {
@@ -153,6 +162,31 @@ static void drain_fd(int fd)
     (void)rc;
 }
 
+/* A single-threaded reader that no one watches through the fd sleeps on
+ * the flag itself, as a futex: it moves the flag from 1 to BLOCKED just
+ * before it waits, and a producer that swaps BLOCKED away wakes it.  A
+ * producer that finds 1 (armed but not waiting) needs no syscall. */
+#define BLOCKED 2
+
+static void futex_wake(atomic_int *word)
+{
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* Waits while *word is val, up to timeout_ms (>= 0).  0 when woken (or
+ * the value had changed), -ETIMEDOUT, -EINTR. */
+static int futex_wait(atomic_int *word, int val, int timeout_ms)
+{
+    /* Always with a timeout: a signal handler then ends the wait with
+     * EINTR, as poll does, whatever its SA_RESTART flag. */
+    struct timespec ts = {.tv_sec = timeout_ms / 1000,
+                          .tv_nsec = (long)(timeout_ms % 1000) * 1000000L};
+    if (syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0) < 0 &&
+        errno != EAGAIN)
+        return -errno;
+    return 0;
+}
+
 int zmq__mailbox_send(struct zmq__mailbox *mb, const struct zmq__command *cmd)
 {
     struct zmq__mailbox_node *n = malloc(sizeof *n);
@@ -163,7 +197,10 @@ int zmq__mailbox_send(struct zmq__mailbox *mb, const struct zmq__command *cmd)
     struct zmq__mailbox_node *prev = atomic_exchange(&mb->head, n);
     atomic_store(&prev->next, n);
 
-    if (atomic_exchange(&mb->asleep, 0) == 1) {
+    int was = atomic_exchange(&mb->asleep, 0);
+    if (was == BLOCKED) {
+        futex_wake(&mb->asleep);
+    } else if (was == 1) {
         if (mb->sync != NULL) {
             pthread_mutex_lock(&wait_lock);
             pthread_cond_broadcast(&mb->cond);
@@ -276,10 +313,28 @@ int zmq__mailbox_recv(struct zmq__mailbox *mb, struct zmq__command *cmd,
                 return 0;
             return rc == -EAGAIN ? -EAGAIN : -ECANCELED;
         }
-        struct pollfd pfd = {.fd = mb->fd, .events = POLLIN};
-        int rc = poll(&pfd, 1, left);
-        if (rc < 0)
-            return errno == EINTR ? -EINTR : -errno;
+        int rc;
+        if (!atomic_load(&mb->fd_wanted)) {
+            /* Only this thread sets fd_wanted, so the choice holds for
+             * the whole wait. */
+            int armed_flag = 1;
+            rc = 1;
+            if (atomic_compare_exchange_strong(&mb->asleep, &armed_flag,
+                                               BLOCKED)) {
+                rc =
+                    futex_wait(&mb->asleep, BLOCKED, left < 0 ? INT_MAX : left);
+                int blocked = BLOCKED;
+                atomic_compare_exchange_strong(&mb->asleep, &blocked, 1);
+                if (rc == -EINTR)
+                    return -EINTR;
+                rc = rc == -ETIMEDOUT ? 0 : 1;
+            }
+        } else {
+            struct pollfd pfd = {.fd = mb->fd, .events = POLLIN};
+            rc = poll(&pfd, 1, left);
+            if (rc < 0)
+                return errno == EINTR ? -EINTR : -errno;
+        }
         if (rc == 0 && timeout_ms > 0 && zmq__clock_now_ms() >= end)
             return take_or_arm(mb, cmd) ? 0 : -EAGAIN;
     }

@@ -40,12 +40,16 @@ struct zmq__mailbox {
     struct zmq__mailbox_node *tail;
     struct zmq__mailbox_node *stub;
     /* 1 while the reader has seen the mailbox empty and has not been
-     * woken since; the producer that swaps it to 0 does the wake-up. */
+     * woken since, 2 while it is blocked on it as a futex; the producer
+     * that swaps it to 0 does the wake-up. */
     atomic_int asleep;
     /* Reader-owned: the reader set asleep and may have to drain the fd. */
     bool armed;
-    int fd;                /* eventfd */
-    atomic_bool fd_wanted; /* thread-safe mailboxes: write fd too */
+    int fd; /* eventfd */
+    /* Someone waits on the fd (ZMQ_FD, zmq_poll, a poller): producers
+     * write it.  Until then a single-threaded reader waits on the
+     * futex and a thread-safe one on the condition variable. */
+    atomic_bool fd_wanted;
     pthread_mutex_t *sync; /* thread-safe sockets: the socket mutex */
     pthread_cond_t cond;
 };

@@ -18,7 +18,11 @@ struct zmq__stream;
 
 struct zmq__stream_ops {
     /* Bytes read (> 0), 0 when the peer closed its side, -EAGAIN when
-     * nothing is there now, or another negative errno. */
+     * nothing is there now, or another negative errno.
+     * Fewer bytes than size means nothing more is buffered below: the
+     * engine then waits for the fd to become readable again, so a
+     * stream that buffers itself (TLS records) must fill the request
+     * from its buffer first. */
     ssize_t (*read)(struct zmq__stream *st, void *buf, size_t size);
     /* Bytes written (>= 0), -EAGAIN, or another negative errno.  Never
      * raises SIGPIPE. */

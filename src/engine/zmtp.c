@@ -853,15 +853,17 @@ static bool decode(struct zmq__zmtp *e)
  * Returns false when the engine failed (and is gone). */
 static bool read_in(struct zmq__zmtp *e)
 {
-    for (int round = 0; round < 8 && !e->in_stalled; round++) {
+    bool drained = false;
+    for (int round = 0; round < 8 && !e->in_stalled && !drained; round++) {
         ssize_t n;
+        size_t asked;
         if (e->in_body && e->in_pos == e->in_end &&
             e->body_size - e->body_have >= e->in_cap) {
             /* A large body: straight into the message. */
-            n = e->stream->ops->read(e->stream,
-                                     (unsigned char *)zmq__msg_data(&e->body) +
-                                         e->body_have,
-                                     e->body_size - e->body_have);
+            asked = e->body_size - e->body_have;
+            n = e->stream->ops->read(
+                e->stream,
+                (unsigned char *)zmq__msg_data(&e->body) + e->body_have, asked);
             if (n > 0)
                 e->body_have += (size_t)n;
         } else {
@@ -877,12 +879,17 @@ static bool read_in(struct zmq__zmtp *e)
             size_t room = e->in_cap - e->in_end;
             if (e->phase == GREETING && e->in_end < 64)
                 room = 64 - e->in_end; /* never read past a 3.x greeting */
+            asked = room;
             n = e->stream->ops->read(e->stream, e->in + e->in_end, room);
             if (n > 0)
                 e->in_end += (size_t)n;
         }
         if (n == -EAGAIN)
             break;
+        /* A short read left the socket empty: skip the read that would
+         * only say EAGAIN (the poller is level-triggered, so data that
+         * comes later is reported again). */
+        drained = n > 0 && (size_t)n < asked;
         if (n <= 0) {
             error_out(e, ZMQ__ENGINE_CONNECTION, 0);
             return false;

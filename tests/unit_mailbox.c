@@ -3,7 +3,9 @@
  * White-box tests of core/mailbox: FIFO order for one producer, receive
  * timeouts, the eventfd contract (readable after commands arrive while
  * the reader sleeps, not readable once drained, no write while the reader
- * is busy), the thread-safe flavour's "fd only when wanted", and stress
+ * is busy), the futex wait of a reader no one watches through the fd
+ * (woken by a send, never writing the fd, ended by a signal with
+ * EINTR), the thread-safe flavour's "fd only when wanted", and stress
  * tests (4 producers to one consumer blocking in recv(-1), with and
  * without a socket mutex, free-running and paced so that the consumer
  * keeps going to sleep) that check every command arrives exactly once
@@ -14,8 +16,10 @@
  * timeout N returns no earlier than the millisecond tick N ticks after
  * the one it started in.
  */
+#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -473,9 +477,100 @@ static void test_stress_wakeups_threadsafe(void)
     pthread_mutex_destroy(&sync);
 }
 
+/* A reader blocked in recv(-1) on a mailbox whose fd nobody asked for. */
+struct blocked_reader {
+    struct zmq__mailbox *mb;
+    struct zmq__command cmd;
+    atomic_int rc;
+    atomic_bool done;
+};
+
+static void *blocked_recv(void *arg)
+{
+    struct blocked_reader *r = arg;
+    atomic_store(&r->rc, zmq__mailbox_recv(r->mb, &r->cmd, -1));
+    atomic_store(&r->done, true);
+    return NULL;
+}
+
+/* Waits (bounded) until the reader is blocked on the futex: the flag
+ * reads 2 only from just before its futex wait until it is woken. */
+static bool await_blocked(struct zmq__mailbox *mb)
+{
+    uint64_t until = mono_ms() + POLL_READABLE_MAX;
+    while (atomic_load(&mb->asleep) != 2) {
+        if (mono_ms() > until)
+            return false;
+        sched_yield();
+    }
+    return true;
+}
+
+static void test_futex_wake(void)
+{
+    struct zmq__mailbox mb;
+    REQUIRE(zmq__mailbox_init(&mb, NULL) == 0);
+    for (uint64_t i = 0; i < 50; i++) {
+        struct blocked_reader r = {.mb = &mb};
+        atomic_init(&r.rc, 1);
+        atomic_init(&r.done, false);
+        pthread_t t;
+        REQUIRE(pthread_create(&t, NULL, blocked_recv, &r) == 0);
+        CHECK(await_blocked(&mb));
+        CHECK(!atomic_load(&r.done));
+        struct zmq__command c = make_cmd(i);
+        CHECK_EQ(zmq__mailbox_send(&mb, &c), 0);
+        pthread_join(t, NULL);
+        CHECK_EQ(atomic_load(&r.rc), 0);
+        CHECK(cmd_is(&r.cmd, i));
+    }
+    /* No one asked for the fd: it was never written. */
+    uint64_t count;
+    CHECK_EQ(read(mb.fd, &count, sizeof count), -1);
+    CHECK_EQ(errno, EAGAIN);
+    zmq__mailbox_fini(&mb);
+}
+
+static void on_sigusr1(int sig)
+{
+    (void)sig;
+}
+
+static void test_futex_eintr(void)
+{
+    /* Even with SA_RESTART, a signal ends the wait with -EINTR, as a
+     * poll(2) wait does. */
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigusr1;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    REQUIRE(sigaction(SIGUSR1, &sa, &old) == 0);
+    struct zmq__mailbox mb;
+    REQUIRE(zmq__mailbox_init(&mb, NULL) == 0);
+    struct blocked_reader r = {.mb = &mb};
+    atomic_init(&r.rc, 1);
+    atomic_init(&r.done, false);
+    pthread_t t;
+    REQUIRE(pthread_create(&t, NULL, blocked_recv, &r) == 0);
+    CHECK(await_blocked(&mb));
+    CHECK_EQ(pthread_kill(t, SIGUSR1), 0);
+    pthread_join(t, NULL);
+    CHECK_EQ(atomic_load(&r.rc), -EINTR);
+    /* The flag is back to "armed", and a later command still comes. */
+    CHECK_EQ(atomic_load(&mb.asleep), 1);
+    struct zmq__command c = make_cmd(7);
+    CHECK_EQ(zmq__mailbox_send(&mb, &c), 0);
+    CHECK_EQ(zmq__mailbox_recv(&mb, &c, 0), 0);
+    CHECK(cmd_is(&c, 7));
+    zmq__mailbox_fini(&mb);
+    REQUIRE(sigaction(SIGUSR1, &old, NULL) == 0);
+}
+
 TEST_MAIN(TEST(test_order_one_producer), TEST(test_recv_timeout_zero),
           TEST(test_recv_timeout_n), TEST(test_fd_contract),
-          TEST(test_fd_no_write_while_busy), TEST(test_threadsafe_basics),
+          TEST(test_fd_no_write_while_busy), TEST(test_futex_wake),
+          TEST(test_futex_eintr), TEST(test_threadsafe_basics),
           TEST(test_stress_classic), TEST(test_stress_threadsafe),
           TEST(test_stress_wakeups_classic),
           TEST(test_stress_wakeups_threadsafe))

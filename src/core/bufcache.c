@@ -1,24 +1,25 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
- * The body cache (see bufcache.h for why).
+ * The body cache (see bufcache.h for why): per-thread magazines over a
+ * shared depot per size class.
  *
- * Large classes (ZMQ__BUFCACHE_MIN and up): each size class is a small
- * stack of free blocks under a spinlock held for a few instructions; the
- * byte budget is one atomic counter.  A block always has its class's
+ * Each thread has one loaded magazine (an array of free blocks) per
+ * class, touched by that thread only, so an allocation or a free is a
+ * pop or a push on a thread-local array: no lock, no atomic, no cache
+ * line shared with another thread.  When a thread's magazine runs empty
+ * (allocating) or full (freeing) it trades it at the class's depot,
+ * under the depot's mutex, for a full or an empty one.  The typical
+ * pattern, one thread allocating and another freeing, costs one trade
+ * per magazine on each side, where malloc would pay a cross-thread free
+ * and a refill for every block.
+ *
+ * A magazine holds up to 64 blocks, fewer for large classes so that one
+ * holds about MAG_BYTES (at least one block).  A depot keeps at most
+ * DEPOT_CLASS_BYTES of full magazines (at least two), and all depots
+ * together at most ZMQ__BUFCACHE_BYTES; past that, blocks go back to
+ * free().  A thread's magazines go back to the depot when it exits (a
+ * thread-specific key's destructor).  A block always has its class's
  * full size, so any block of a class serves any request of that class.
- *
- * Small classes (below ZMQ__BUFCACHE_MIN): per-thread magazines over a
- * shared depot.  Each thread has one loaded magazine (an array of up to
- * MAG_SLOTS free blocks) per class, touched by that thread only, so an
- * allocation or a free is a push or pop on a thread-local array.  When
- * a thread's magazine runs empty (allocating) or full (freeing) it trades
- * it at the class's depot, under the depot's mutex, for a full or an
- * empty one.  The typical pattern, one thread allocating and another
- * freeing, costs one trade per MAG_SLOTS messages on each side, where
- * malloc would pay a cross-thread free and a refill for every block.
- * The depot keeps a bounded number of magazines; past that, blocks go
- * back to free().  A thread's magazines go back to the depot when it
- * exits (a thread-specific key's destructor).
  */
 #include "core/bufcache.h"
 
@@ -37,45 +38,14 @@
 #endif
 
 #ifndef BUFCACHE_OFF
-#define MIN_SHIFT 8 /* classes start above 256 bytes (ZMQ__BUFCACHE_MIN) */
-#define NCLASSES  4 * (18 - MIN_SHIFT) /* up to 256 KiB */
-#define DEPTH     64                   /* blocks kept per class at most */
+#define MIN_SHIFT         5 /* the first class is 33..40 bytes */
+#define MAX_SHIFT         18
+#define NCLASSES          (4 * (MAX_SHIFT - MIN_SHIFT)) /* up to 256 KiB */
+#define MAG_SLOTS         64
+#define MAG_BYTES         (128 * 1024)
+#define DEPOT_CLASS_BYTES (4 * 1024 * 1024)
 
-struct class_stack {
-    atomic_flag lock;
-    int n;
-    void *blocks[DEPTH];
-};
-
-static struct class_stack classes[NCLASSES];
-static atomic_size_t cached_bytes;
-
-/* The class of size (0 < size <= ZMQ__BUFCACHE_MAX) and its block size:
- * with 2^shift < size <= 2^(shift+1), the classes between are the four
- * quarter steps base + q, base + 2q, base + 3q, base + 4q. */
-static inline int class_from(size_t size, int min_shift, size_t *class_size)
-{
-    const size_t min = ((size_t)1 << min_shift) + 1;
-    if (size < min)
-        size = min;
-    int shift = 63 - __builtin_clzll((unsigned long long)(size - 1));
-    size_t base = (size_t)1 << shift, q = base / 4;
-    size_t steps = (size - base + q - 1) / q; /* 1..4 */
-    *class_size = base + steps * q;
-    return (shift - min_shift) * 4 + (int)steps - 1;
-}
-
-static int class_of(size_t size, size_t *class_size)
-{
-    return class_from(size, MIN_SHIFT, class_size);
-}
-
-/* ---- Small blocks: per-thread magazines over a depot ---------------- */
-
-#define SMALL_SHIFT 5 /* small classes start above 32 bytes */
-#define NSMALL      (4 * (9 - SMALL_SHIFT)) /* up to 512 bytes */
-#define MAG_SLOTS   64
-#define DEPOT_BYTES (256 * 1024) /* full magazines a depot keeps */
+_Static_assert(ZMQ__BUFCACHE_MAX == (1 << MAX_SHIFT), "class range");
 
 struct magazine {
     struct magazine *next;
@@ -87,17 +57,21 @@ struct depot {
     pthread_mutex_t lock;
     struct magazine *full, *empty;
     int nfull, nempty;
+    int limit;            /* full magazines kept at most (empties too) */
+    int slots;            /* blocks per magazine */
+    size_t block_size;    /* the class's block size */
+    size_t magazine_size; /* slots * block_size */
 };
 
-static struct depot depots[NSMALL];
+static struct depot depots[NCLASSES];
+static atomic_size_t depot_bytes; /* in full magazines, all depots */
 
 struct thread_cache {
-    struct magazine *loaded[NSMALL];
+    struct magazine *loaded[NCLASSES];
 };
 
 /* NULL: not made yet; DEAD: the thread is exiting, use malloc.  The
- * depots' mutexes are initialised with the key, before any cache
- * exists. */
+ * depots are set up with the key, before any cache exists. */
 #define DEAD ((struct thread_cache *)1)
 static __thread struct thread_cache *my_cache
     __attribute__((tls_model("initial-exec")));
@@ -105,29 +79,24 @@ static pthread_key_t cache_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static bool key_ok;
 
-/* The block size of small class k (the inverse of class_from). */
-static size_t small_class_size(int k)
+/* The class of size (0 < size <= ZMQ__BUFCACHE_MAX).  With 2^shift <
+ * size <= 2^(shift+1), the classes between are the four quarter steps
+ * base + q, base + 2q, base + 3q, base + 4q.  Shifts, not divisions:
+ * this is on every message's path. */
+static inline int class_of(size_t size)
 {
-    size_t base = (size_t)1 << (SMALL_SHIFT + k / 4);
-    return base + (size_t)(k % 4 + 1) * (base / 4);
-}
-
-/* The small class of size (< ZMQ__BUFCACHE_MIN): class_from with
- * shifts for divisions, since this is on every message's path. */
-static inline int small_class(size_t size)
-{
-    if (size <= ((size_t)1 << SMALL_SHIFT))
+    if (size <= ((size_t)1 << MIN_SHIFT))
         return 0;
     int shift = 63 - __builtin_clzll((unsigned long long)(size - 1));
     int steps = (int)((size - 1 - ((size_t)1 << shift)) >> (shift - 2));
-    return (shift - SMALL_SHIFT) * 4 + steps;
+    return (shift - MIN_SHIFT) * 4 + steps;
 }
 
-/* How many full magazines depot k keeps (and how many empty ones). */
-static int depot_limit(int k)
+/* The block size of class k (the largest size class_of maps to k). */
+static size_t class_size(int k)
 {
-    int n = (int)(DEPOT_BYTES / (MAG_SLOTS * small_class_size(k)));
-    return n < 2 ? 2 : n;
+    size_t base = (size_t)1 << (MIN_SHIFT + k / 4);
+    return base + (size_t)(k % 4 + 1) * (base / 4);
 }
 
 static void free_blocks(struct magazine *m)
@@ -137,25 +106,57 @@ static void free_blocks(struct magazine *m)
     m->n = 0;
 }
 
+/* Under d->lock: whether depot d may keep one more full magazine, and
+ * if so counts its bytes in. */
+static bool depot_take_in(struct depot *d)
+{
+    if (d->nfull >= d->limit)
+        return false;
+    size_t before = atomic_fetch_add_explicit(&depot_bytes, d->magazine_size,
+                                              memory_order_relaxed);
+    if (before + d->magazine_size > ZMQ__BUFCACHE_BYTES) {
+        atomic_fetch_sub_explicit(&depot_bytes, d->magazine_size,
+                                  memory_order_relaxed);
+        return false;
+    }
+    return true;
+}
+
+/* Under d->lock: pushes full magazine m (counted in already). */
+static void push_full(struct depot *d, struct magazine *m)
+{
+    m->next = d->full;
+    d->full = m;
+    d->nfull++;
+}
+
+/* Under d->lock: keeps empty magazine m if there is room; false if not. */
+static bool push_empty(struct depot *d, struct magazine *m)
+{
+    if (d->nempty >= d->limit)
+        return false;
+    m->next = d->empty;
+    d->empty = m;
+    d->nempty++;
+    return true;
+}
+
 /* Gives magazine m (any fill) to depot k: kept when there is room, else
  * its blocks and itself are freed. */
 static void put_magazine(int k, struct magazine *m)
 {
     struct depot *d = &depots[k];
     pthread_mutex_lock(&d->lock);
-    if (m->n > 0 && d->nfull < depot_limit(k)) {
-        m->next = d->full;
-        d->full = m;
-        d->nfull++;
-        m = NULL;
-    } else if (m->n == 0 && d->nempty < depot_limit(k)) {
-        m->next = d->empty;
-        d->empty = m;
-        d->nempty++;
-        m = NULL;
+    bool kept;
+    if (m->n > 0) {
+        kept = depot_take_in(d);
+        if (kept)
+            push_full(d, m);
+    } else {
+        kept = push_empty(d, m);
     }
     pthread_mutex_unlock(&d->lock);
-    if (m != NULL) {
+    if (!kept) {
         free_blocks(m);
         free(m);
     }
@@ -164,7 +165,7 @@ static void put_magazine(int k, struct magazine *m)
 static void thread_exit(void *arg)
 {
     struct thread_cache *tc = arg;
-    for (int k = 0; k < NSMALL; k++)
+    for (int k = 0; k < NCLASSES; k++)
         if (tc->loaded[k] != NULL)
             put_magazine(k, tc->loaded[k]);
     free(tc);
@@ -173,8 +174,16 @@ static void thread_exit(void *arg)
 
 static void make_key(void)
 {
-    for (int k = 0; k < NSMALL; k++)
-        pthread_mutex_init(&depots[k].lock, NULL);
+    for (int k = 0; k < NCLASSES; k++) {
+        struct depot *d = &depots[k];
+        pthread_mutex_init(&d->lock, NULL);
+        d->block_size = class_size(k);
+        size_t slots = MAG_BYTES / d->block_size;
+        d->slots = slots < 1 ? 1 : slots > MAG_SLOTS ? MAG_SLOTS : (int)slots;
+        d->magazine_size = (size_t)d->slots * d->block_size;
+        size_t limit = DEPOT_CLASS_BYTES / d->magazine_size;
+        d->limit = limit < 2 ? 2 : (int)limit;
+    }
     key_ok = pthread_key_create(&cache_key, thread_exit) == 0;
 }
 
@@ -199,8 +208,8 @@ static struct thread_cache *thread_cache(void)
     return tc;
 }
 
-/* Slow path of small_alloc: trades the empty loaded magazine for a full
- * one from the depot; NULL when the depot has none. */
+/* Trades the empty (or missing) loaded magazine for a full one from the
+ * depot; NULL when the depot has none. */
 static void *refill(struct thread_cache *tc, int k)
 {
     struct depot *d = &depots[k];
@@ -210,12 +219,10 @@ static void *refill(struct thread_cache *tc, int k)
         m = d->full;
         d->full = m->next;
         d->nfull--;
-        if (old != NULL && d->nempty < depot_limit(k)) {
-            old->next = d->empty;
-            d->empty = old;
-            d->nempty++;
+        atomic_fetch_sub_explicit(&depot_bytes, d->magazine_size,
+                                  memory_order_relaxed);
+        if (old != NULL && push_empty(d, old))
             old = NULL;
-        }
     }
     pthread_mutex_unlock(&d->lock);
     if (m == NULL)
@@ -225,8 +232,8 @@ static void *refill(struct thread_cache *tc, int k)
     return m->blocks[--m->n];
 }
 
-/* small_alloc when the loaded magazine is empty or missing. */
-static __attribute__((noinline)) void *small_alloc_slow(int k)
+/* Allocation when the loaded magazine is empty or missing. */
+static __attribute__((noinline)) void *alloc_slow(int k)
 {
     struct thread_cache *tc = thread_cache();
     if (tc != NULL) {
@@ -234,33 +241,18 @@ static __attribute__((noinline)) void *small_alloc_slow(int k)
         if (b != NULL)
             return b;
     }
-    return malloc(small_class_size(k));
+    return malloc(class_size(k));
 }
 
-static inline void *small_alloc(size_t size)
-{
-    int k = small_class(size);
-    struct thread_cache *tc = my_cache;
-    if (tc != NULL && tc != DEAD) {
-        struct magazine *m = tc->loaded[k];
-        if (m != NULL && m->n > 0)
-            return m->blocks[--m->n];
-    }
-    return small_alloc_slow(k);
-}
-
-/* Slow path of small_free: the loaded magazine is full or missing; puts
- * the full one in the depot and loads an empty one.  false when no
- * empty magazine can be had. */
+/* Puts the full (or missing) loaded magazine in the depot and loads an
+ * empty one.  false when no empty magazine can be had. */
 static bool swap_empty(struct thread_cache *tc, int k)
 {
     struct depot *d = &depots[k];
     struct magazine *full = tc->loaded[k], *m = NULL;
     pthread_mutex_lock(&d->lock);
-    if (full != NULL && d->nfull < depot_limit(k)) {
-        full->next = d->full;
-        d->full = full;
-        d->nfull++;
+    if (full != NULL && depot_take_in(d)) {
+        push_full(d, full);
         full = NULL;
     }
     if (d->empty != NULL) {
@@ -284,8 +276,8 @@ static bool swap_empty(struct thread_cache *tc, int k)
     return true;
 }
 
-/* small_free when the loaded magazine is full or missing. */
-static __attribute__((noinline)) void small_free_slow(void *block, int k)
+/* A free when the loaded magazine is full or missing. */
+static __attribute__((noinline)) void free_slow(void *block, int k)
 {
     struct thread_cache *tc = thread_cache();
     if (tc != NULL && swap_empty(tc, k)) {
@@ -296,90 +288,39 @@ static __attribute__((noinline)) void small_free_slow(void *block, int k)
     free(block);
 }
 
-static inline void small_free(void *block, size_t size)
+void *zmq__bufcache_alloc(size_t size)
 {
-    int k = small_class(size);
+    if (size > ZMQ__BUFCACHE_MAX)
+        return malloc(size);
+    int k = class_of(size);
     struct thread_cache *tc = my_cache;
     if (tc != NULL && tc != DEAD) {
         struct magazine *m = tc->loaded[k];
-        if (m != NULL && m->n < MAG_SLOTS) {
-            m->blocks[m->n++] = block;
-            return;
-        }
+        if (m != NULL && m->n > 0)
+            return m->blocks[--m->n];
     }
-    small_free_slow(block, k);
-}
-
-/* ---- Large blocks: shared per-class stacks -------------------------- */
-
-static void lock(struct class_stack *c)
-{
-    while (atomic_flag_test_and_set_explicit(&c->lock, memory_order_acquire))
-        ;
-}
-
-static void unlock(struct class_stack *c)
-{
-    atomic_flag_clear_explicit(&c->lock, memory_order_release);
-}
-
-void *zmq__bufcache_alloc(size_t size)
-{
-    if (size < ZMQ__BUFCACHE_MIN)
-        return small_alloc(size);
-    if (size > ZMQ__BUFCACHE_MAX)
-        return malloc(size);
-    size_t class_size;
-    int k = class_of(size, &class_size);
-    if (k < 0 || k >= NCLASSES)
-        return malloc(size);
-    struct class_stack *c = &classes[k];
-    void *b = NULL;
-    lock(c);
-    if (c->n > 0)
-        b = c->blocks[--c->n];
-    unlock(c);
-    if (b != NULL) {
-        atomic_fetch_sub_explicit(&cached_bytes, class_size,
-                                  memory_order_relaxed);
-        return b;
-    }
-    return malloc(class_size);
+    return alloc_slow(k);
 }
 
 void zmq__bufcache_free(void *block, size_t size)
 {
     if (block == NULL)
         return;
-    if (size < ZMQ__BUFCACHE_MIN) {
-        small_free(block, size);
-        return;
-    }
     if (size > ZMQ__BUFCACHE_MAX) {
         free(block);
         return;
     }
-    size_t class_size;
-    int k = class_of(size, &class_size);
-    if (k < 0 || k >= NCLASSES ||
-        atomic_load_explicit(&cached_bytes, memory_order_relaxed) + class_size >
-            ZMQ__BUFCACHE_BYTES) {
-        free(block);
-        return;
+    int k = class_of(size);
+    struct thread_cache *tc = my_cache;
+    if (tc != NULL && tc != DEAD) {
+        struct magazine *m = tc->loaded[k];
+        /* The depot is set up before any magazine is loaded. */
+        if (m != NULL && m->n < depots[k].slots) {
+            m->blocks[m->n++] = block;
+            return;
+        }
     }
-    struct class_stack *c = &classes[k];
-    bool kept = false;
-    lock(c);
-    if (c->n < DEPTH) {
-        c->blocks[c->n++] = block;
-        kept = true;
-    }
-    unlock(c);
-    if (kept)
-        atomic_fetch_add_explicit(&cached_bytes, class_size,
-                                  memory_order_relaxed);
-    else
-        free(block);
+    free_slow(block, k);
 }
 #else
 void *zmq__bufcache_alloc(size_t size)

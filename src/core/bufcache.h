@@ -11,16 +11,15 @@
  * allocation of the same size class takes one back.
  *
  * Sizes are grouped in classes a quarter of a power of two apart (at
- * most 25% slack).  Blocks below ZMQ__BUFCACHE_MIN bytes are kept in
- * per-thread magazines traded through a shared depot, so the common
- * case, one thread allocating and another freeing, touches no lock and
- * no malloc for most messages.  Larger blocks up to ZMQ__BUFCACHE_MAX
- * are kept in shared per-class stacks; blocks above ZMQ__BUFCACHE_MAX
- * are not cached.  The large classes hold at most ZMQ__BUFCACHE_BYTES
- * in all; the small ones at most 256 KiB per class in the depot plus
- * one magazine per class per thread.  Under AddressSanitizer the cache
- * is a plain pass-through to malloc and free, so use-after-free of
- * bodies is still caught.
+ * most 25% slack), from 40 bytes up to ZMQ__BUFCACHE_MAX; larger blocks
+ * are not cached.  Each thread keeps a magazine of free blocks per
+ * class and trades whole magazines through a shared depot, so the
+ * common case, one thread allocating and another freeing, touches no
+ * lock and no shared cache line for most messages.  The depots hold at
+ * most ZMQ__BUFCACHE_BYTES in all, plus one magazine per class per
+ * thread (about 128 KiB each, or one block of the largest classes).
+ * Under AddressSanitizer the cache is a plain pass-through to malloc
+ * and free, so use-after-free of bodies is still caught.
  *
  * Threading: any thread.  A block may be freed on another thread than
  * the one that allocated it.
@@ -30,9 +29,8 @@
 
 #include <stddef.h>
 
-#define ZMQ__BUFCACHE_MIN   512
 #define ZMQ__BUFCACHE_MAX   (256 * 1024)
-#define ZMQ__BUFCACHE_BYTES (8 * 1024 * 1024)
+#define ZMQ__BUFCACHE_BYTES (16 * 1024 * 1024)
 
 /* A block of at least size bytes, or NULL. */
 void *zmq__bufcache_alloc(size_t size);

@@ -288,7 +288,7 @@ int zmq__socket_send(struct zmq__socket *s, struct zmq__msg *msg, int flags)
     int rc = s->ctx_terminated ? -ETERM : process_commands(s, 0);
     if (rc < 0)
         goto out;
-    uint8_t saved = msg->flags;
+    uint8_t saved = msg->flags & ZMQ__MSG_MORE;
     if (flags & ZMQ_SNDMORE)
         msg->flags |= ZMQ__MSG_MORE;
     else
@@ -298,8 +298,10 @@ int zmq__socket_send(struct zmq__socket *s, struct zmq__msg *msg, int flags)
     rc = s->ops->send(s, msg);
     if (rc == -EAGAIN && !(flags & ZMQ_DONTWAIT) && s->options.sndtimeo != 0)
         rc = retry_blocking(s, s->ops->send, msg, s->options.sndtimeo);
+    /* Only MORE is put back: a failed send that copied the body
+     * (SHARED) must keep saying so. */
     if (rc < 0)
-        msg->flags = saved;
+        msg->flags = (uint8_t)((msg->flags & ~ZMQ__MSG_MORE) | saved);
     else
         rc = size > INT_MAX ? INT_MAX : (int)size;
 out:

@@ -5,10 +5,11 @@
  * the reader sleeps, not readable once drained, no write while the reader
  * is busy), the futex wait of a reader no one watches through the fd
  * (woken by a send, never writing the fd, ended by a signal with
- * EINTR), the thread-safe flavour's "fd only when wanted", and stress
- * tests (4 producers to one consumer blocking in recv(-1), with and
- * without a socket mutex, free-running and paced so that the consumer
- * keeps going to sleep) that check every command arrives exactly once
+ * EINTR), the spin before that wait (timeouts still hold, a command
+ * sent during or after the spin is taken), the thread-safe flavour's "fd only
+ * when wanted", and stress tests (4 producers to one consumer blocking in
+ * recv(-1), with and without a socket mutex, free-running and paced so that the
+ * consumer keeps going to sleep) that check every command arrives exactly once
  * and in per-producer order.
  *
  * Timeouts are checked at the library's clock granularity (whole
@@ -567,10 +568,52 @@ static void test_futex_eintr(void)
     REQUIRE(sigaction(SIGUSR1, &old, NULL) == 0);
 }
 
+/* A sender that waits a little, then sends one command. */
+struct late_sender {
+    struct zmq__mailbox *mb;
+    int delay_us;
+    uint64_t value;
+};
+
+static void *send_late(void *arg)
+{
+    struct late_sender *l = arg;
+    struct timespec ts = {0, (long)l->delay_us * 1000L};
+    nanosleep(&ts, NULL);
+    struct zmq__command c = make_cmd(l->value);
+    zmq__mailbox_send(l->mb, &c);
+    return NULL;
+}
+
+static void test_spin_then_wait(void)
+{
+    struct zmq__mailbox mb;
+    REQUIRE(zmq__mailbox_init(&mb, NULL) == 0);
+    mb.spin_us = 200;
+    /* Timeouts hold with a spin (shorter or longer than the spin). */
+    check_timed_recv(&mb, 1);
+    check_timed_recv(&mb, TIMEOUT_MS);
+    struct zmq__command c;
+    CHECK_EQ(zmq__mailbox_recv(&mb, &c, 0), -EAGAIN);
+    /* Commands sent early (likely during the spin) and late (after it,
+     * to a reader blocked on the futex) both arrive. */
+    static const int delays_us[] = {0, 20, 100, 5000, 20000};
+    for (uint64_t i = 0; i < sizeof delays_us / sizeof delays_us[0]; i++) {
+        struct late_sender l = {&mb, delays_us[i], 100 + i};
+        pthread_t t;
+        REQUIRE(pthread_create(&t, NULL, send_late, &l) == 0);
+        CHECK_EQ(zmq__mailbox_recv(&mb, &c, -1), 0);
+        CHECK(cmd_is(&c, 100 + i));
+        pthread_join(t, NULL);
+        CHECK_EQ(zmq__mailbox_recv(&mb, &c, 0), -EAGAIN);
+    }
+    zmq__mailbox_fini(&mb);
+}
+
 TEST_MAIN(TEST(test_order_one_producer), TEST(test_recv_timeout_zero),
           TEST(test_recv_timeout_n), TEST(test_fd_contract),
           TEST(test_fd_no_write_while_busy), TEST(test_futex_wake),
-          TEST(test_futex_eintr), TEST(test_threadsafe_basics),
-          TEST(test_stress_classic), TEST(test_stress_threadsafe),
-          TEST(test_stress_wakeups_classic),
+          TEST(test_futex_eintr), TEST(test_spin_then_wait),
+          TEST(test_threadsafe_basics), TEST(test_stress_classic),
+          TEST(test_stress_threadsafe), TEST(test_stress_wakeups_classic),
           TEST(test_stress_wakeups_threadsafe))

@@ -26,6 +26,9 @@
  * futex (single-threaded sockets: no fd write, poll and drain read per
  * wake-up, and no syscall at all for a producer whose reader is armed
  * but not blocked), else on a condition variable (thread-safe sockets).
+ * Before a futex wait the reader may first spin for spin_us watching the
+ * flag (REQ sockets awaiting a reply): on an idle CPU the wake-up of a
+ * sleeping thread costs more than a short round trip.
  *
  * Thread-safe sockets wait on a condition variable.  Its mutex is a leaf
  * lock of the mailbox, not the socket mutex: producers (other sockets,
@@ -74,6 +77,7 @@ int zmq__mailbox_init(struct zmq__mailbox *mb, pthread_mutex_t *sync)
     atomic_init(&mb->asleep, 1);
     mb->armed = true;
     atomic_init(&mb->fd_wanted, false);
+    mb->spin_us = 0;
     mb->sync = sync;
     mb->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (mb->fd < 0) {
@@ -185,6 +189,27 @@ static int futex_wait(atomic_int *word, int val, int timeout_ms)
         errno != EAGAIN)
         return -errno;
     return 0;
+}
+
+/* Spins up to mb->spin_us (and timeout_ms, if not -1) while the flag
+ * stays armed; true when a producer cleared it. */
+static bool spin(struct zmq__mailbox *mb, int timeout_ms)
+{
+    uint64_t spin_us = mb->spin_us;
+    if (timeout_ms >= 0 && (uint64_t)timeout_ms * 1000 < spin_us)
+        spin_us = (uint64_t)timeout_ms * 1000;
+    uint64_t until = zmq__clock_now_us() + spin_us;
+    for (;;) {
+        for (int i = 0; i < 64; i++) {
+            if (atomic_load_explicit(&mb->asleep, memory_order_relaxed) != 1)
+                return true;
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+        if (zmq__clock_now_us() >= until)
+            return false;
+    }
 }
 
 int zmq__mailbox_send(struct zmq__mailbox *mb, const struct zmq__command *cmd)
@@ -314,6 +339,8 @@ int zmq__mailbox_recv(struct zmq__mailbox *mb, struct zmq__command *cmd,
             return rc == -EAGAIN ? -EAGAIN : -ECANCELED;
         }
         int rc;
+        if (mb->spin_us > 0 && !atomic_load(&mb->fd_wanted) && spin(mb, left))
+            continue; /* a producer cleared the flag: take its command */
         if (!atomic_load(&mb->fd_wanted)) {
             /* Only this thread sets fd_wanted, so the choice holds for
              * the whole wait. */

@@ -50,6 +50,9 @@ struct zmq__mailbox {
      * write it.  Until then a single-threaded reader waits on the
      * futex and a thread-safe one on the condition variable. */
     atomic_bool fd_wanted;
+    /* Reader-owned: microseconds a futex wait first spins, watching the
+     * flag (0: none). */
+    unsigned spin_us;
     pthread_mutex_t *sync; /* thread-safe sockets: the socket mutex */
     pthread_cond_t cond;
 };

@@ -316,6 +316,7 @@ static int req_setsockopt(struct zmq__socket *s, int option, const void *val,
 const struct zmq__socket_ops zmq__socket_req_ops = {
     .name = "REQ",
     .size = sizeof(struct req),
+    .wait_spin_us = 50,
     .init = req_init,
     .fini = dealer_fini,
     .attach_pipe = dealer_attach,

@@ -17,8 +17,10 @@
 #include "socket/socket.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/ctx.h"
@@ -140,6 +142,20 @@ void zmq__socket_attach_pipe(struct zmq__socket *s, struct zmq__pipe *p)
 /* Creation                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* CPUs online, asked once. */
+static long online_cpus(void)
+{
+    static atomic_long n;
+    long v = atomic_load_explicit(&n, memory_order_relaxed);
+    if (v == 0) {
+        v = sysconf(_SC_NPROCESSORS_ONLN);
+        if (v < 1)
+            v = 1;
+        atomic_store_explicit(&n, v, memory_order_relaxed);
+    }
+    return v;
+}
+
 struct zmq__socket *zmq__socket_new(struct zmq__ctx *ctx, int type, int *err)
 {
     const struct zmq__socket_ops *ops;
@@ -163,6 +179,8 @@ struct zmq__socket *zmq__socket_new(struct zmq__ctx *ctx, int type, int *err)
     rc = zmq__mailbox_init(&s->mailbox, ops->thread_safe ? &s->sync : NULL);
     if (rc < 0)
         goto fail;
+    if (ops->wait_spin_us > 0 && online_cpus() > 1)
+        s->mailbox.spin_us = ops->wait_spin_us;
     zmq__options_init(&s->options, type, ops->thread_safe, ctx->ipv6,
                       ctx->blocky);
     if (ops->init != NULL && (rc = ops->init(s)) < 0) {

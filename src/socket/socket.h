@@ -41,6 +41,11 @@ struct zmq__socket_ops {
     const char *name; /* ZMTP Socket-Type name */
     bool thread_safe;
     size_t size; /* bytes of type-private state at zmq__socket_data */
+    /* Microseconds a blocking wait spins before it sleeps, on machines
+     * with more than one CPU (REQ: a reply usually comes within one
+     * round trip, and waking a sleeping thread costs more than that on
+     * an idle CPU).  0: sleep at once. */
+    unsigned wait_spin_us;
 
     /* Optional: set up / tear down the private state. */
     int (*init)(struct zmq__socket *s);

@@ -8,7 +8,7 @@
  * pop or a push on a thread-local array: no lock, no atomic, no cache
  * line shared with another thread.  When a thread's magazine runs empty
  * (allocating) or full (freeing) it trades it at the class's depot,
- * under the depot's mutex, for a full or an empty one.  The typical
+ * under the depot's lock, for a full or an empty one.  The typical
  * pattern, one thread allocating and another freeing, costs one trade
  * per magazine on each side, where malloc would pay a cross-thread free
  * and a refill for every block.
@@ -24,6 +24,7 @@
 #include "core/bufcache.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,7 +43,7 @@
 #define MAX_SHIFT         18
 #define NCLASSES          (4 * (MAX_SHIFT - MIN_SHIFT)) /* up to 256 KiB */
 #define MAG_SLOTS         64
-#define MAG_BYTES         (128 * 1024)
+#define MAG_BYTES         (512 * 1024)
 #define DEPOT_CLASS_BYTES (4 * 1024 * 1024)
 
 _Static_assert(ZMQ__BUFCACHE_MAX == (1 << MAX_SHIFT), "class range");
@@ -54,7 +55,7 @@ struct magazine {
 };
 
 struct depot {
-    pthread_mutex_t lock;
+    atomic_flag lock;
     struct magazine *full, *empty;
     int nfull, nempty;
     int limit;            /* full magazines kept at most (empties too) */
@@ -97,6 +98,28 @@ static size_t class_size(int k)
 {
     size_t base = (size_t)1 << (MIN_SHIFT + k / 4);
     return base + (size_t)(k % 4 + 1) * (base / 4);
+}
+
+/* The depot lock guards a few pointer moves: spin, yielding the CPU
+ * now and then in case the holder was preempted (a sleeping mutex made
+ * the sender and the receiver of large messages, which trade a
+ * magazine every few messages, wait on each other in the kernel). */
+static void depot_lock(struct depot *d)
+{
+    int tries = 0;
+    while (atomic_flag_test_and_set_explicit(&d->lock, memory_order_acquire)) {
+        if (++tries % 64 == 0)
+            sched_yield();
+#if defined(__x86_64__) || defined(__i386__)
+        else
+            __builtin_ia32_pause();
+#endif
+    }
+}
+
+static void depot_unlock(struct depot *d)
+{
+    atomic_flag_clear_explicit(&d->lock, memory_order_release);
 }
 
 static void free_blocks(struct magazine *m)
@@ -146,7 +169,7 @@ static bool push_empty(struct depot *d, struct magazine *m)
 static void put_magazine(int k, struct magazine *m)
 {
     struct depot *d = &depots[k];
-    pthread_mutex_lock(&d->lock);
+    depot_lock(d);
     bool kept;
     if (m->n > 0) {
         kept = depot_take_in(d);
@@ -155,7 +178,7 @@ static void put_magazine(int k, struct magazine *m)
     } else {
         kept = push_empty(d, m);
     }
-    pthread_mutex_unlock(&d->lock);
+    depot_unlock(d);
     if (!kept) {
         free_blocks(m);
         free(m);
@@ -176,7 +199,7 @@ static void make_key(void)
 {
     for (int k = 0; k < NCLASSES; k++) {
         struct depot *d = &depots[k];
-        pthread_mutex_init(&d->lock, NULL);
+        atomic_flag_clear(&d->lock);
         d->block_size = class_size(k);
         size_t slots = MAG_BYTES / d->block_size;
         d->slots = slots < 1 ? 1 : slots > MAG_SLOTS ? MAG_SLOTS : (int)slots;
@@ -214,7 +237,7 @@ static void *refill(struct thread_cache *tc, int k)
 {
     struct depot *d = &depots[k];
     struct magazine *old = tc->loaded[k], *m = NULL;
-    pthread_mutex_lock(&d->lock);
+    depot_lock(d);
     if (d->full != NULL) {
         m = d->full;
         d->full = m->next;
@@ -224,7 +247,7 @@ static void *refill(struct thread_cache *tc, int k)
         if (old != NULL && push_empty(d, old))
             old = NULL;
     }
-    pthread_mutex_unlock(&d->lock);
+    depot_unlock(d);
     if (m == NULL)
         return NULL;
     free(old); /* empty, or NULL */
@@ -250,7 +273,7 @@ static bool swap_empty(struct thread_cache *tc, int k)
 {
     struct depot *d = &depots[k];
     struct magazine *full = tc->loaded[k], *m = NULL;
-    pthread_mutex_lock(&d->lock);
+    depot_lock(d);
     if (full != NULL && depot_take_in(d)) {
         push_full(d, full);
         full = NULL;
@@ -260,7 +283,7 @@ static bool swap_empty(struct thread_cache *tc, int k)
         d->empty = m->next;
         d->nempty--;
     }
-    pthread_mutex_unlock(&d->lock);
+    depot_unlock(d);
     if (full != NULL) {
         /* The depot is at its limit: these blocks go back to malloc,
          * and the magazine is reused. */

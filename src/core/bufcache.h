@@ -17,7 +17,7 @@
  * common case, one thread allocating and another freeing, touches no
  * lock and no shared cache line for most messages.  The depots hold at
  * most ZMQ__BUFCACHE_BYTES in all, plus one magazine per class per
- * thread (about 128 KiB each, or one block of the largest classes).
+ * thread (up to 64 blocks and 512 KiB each).
  * Under AddressSanitizer the cache is a plain pass-through to malloc
  * and free, so use-after-free of bodies is still caught.
  *

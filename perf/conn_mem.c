@@ -58,8 +58,9 @@ static void *monitor(void *ctx, void *s, const char *endpoint)
 }
 
 /* Reads one monitor event (two frames) from reader without waiting;
- * returns the event number, or -1 if none is queued. */
-static int read_event(void *reader)
+ * returns the event number (its value in *value), or -1 if none is
+ * queued. */
+static int read_event(void *reader, uint32_t *value)
 {
     unsigned char head[6];
     int n = zmq_recv(reader, head, sizeof head, ZMQ_DONTWAIT);
@@ -72,6 +73,8 @@ static int read_event(void *reader)
     char address[512];
     if (zmq_recv(reader, address, sizeof address, 0) < 0)
         perf_fail("zmq_recv (monitor address)");
+    *value = (uint32_t)head[2] | (uint32_t)head[3] << 8 |
+             (uint32_t)head[4] << 16 | (uint32_t)head[5] << 24;
     return head[0] | head[1] << 8;
 }
 
@@ -126,9 +129,14 @@ int main(int argc, char **argv)
             if (!(items[i].revents & ZMQ_POLLIN))
                 continue;
             int event;
-            while ((event = read_event(readers[i])) >= 0) {
+            uint32_t value;
+            while ((event = read_event(readers[i], &value)) >= 0) {
                 if (event != ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
-                    perf_die("handshake failed (monitor event 0x%x)", event);
+                    perf_die("%s handshake failed (monitor event 0x%x, "
+                             "value %u) after %ld server and %ld client "
+                             "handshakes",
+                             i == 0 ? "server" : "client", event,
+                             (unsigned)value, done[0], done[1]);
                 done[i]++;
             }
         }

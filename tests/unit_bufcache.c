@@ -10,6 +10,7 @@
  * TSan in CI).
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -42,18 +43,25 @@ static void test_sizes_writable(void)
     }
 }
 
-static void test_reuse(void)
+/* A block of size first, freed, comes back for size second (same
+ * class). */
+static void check_reuse(size_t first, size_t second)
 {
-    void *a = zmq__bufcache_alloc(5000);
+    void *a = zmq__bufcache_alloc(first);
     REQUIRE(a != NULL);
-    zmq__bufcache_free(a, 5000);
-    /* 5000 and 5100 share a class (4096 + 1024 .. 5120). */
-    void *b = zmq__bufcache_alloc(5100);
+    zmq__bufcache_free(a, first);
+    void *b = zmq__bufcache_alloc(second);
     REQUIRE(b != NULL);
     if (CACHE_ON)
         CHECK(b == a);
-    memset(b, 0, 5100);
-    zmq__bufcache_free(b, 5100);
+    memset(b, 0, second);
+    zmq__bufcache_free(b, second);
+}
+
+static void test_reuse(void)
+{
+    /* 5000 and 5100 share a class (4096 + 1024 .. 5120). */
+    check_reuse(5000, 5100);
     /* A block of another class is not handed out for this one. */
     void *c = zmq__bufcache_alloc(9000);
     REQUIRE(c != NULL);
@@ -117,49 +125,65 @@ static void *consumer(void *arg)
     }
 }
 
+/* Allocates count blocks of size base + (i * mul + seed) % span, marks
+ * each with its size and hands it to h's consumer; then says done.
+ * false when an allocation failed. */
+static bool produce(struct handover *h, int count, size_t base, size_t span,
+                    int mul, int seed)
+{
+    bool ok = true;
+    for (int i = 0; i < count; i++) {
+        size_t size = base + (size_t)(i * mul + seed) % span;
+        unsigned char *b = zmq__bufcache_alloc(size);
+        if (b == NULL) {
+            ok = false;
+            break;
+        }
+        memcpy(b, &size, sizeof size);
+        b[size - 1] = (unsigned char)size;
+        pthread_mutex_lock(&h->mu);
+        while (h->head - h->tail == 256)
+            pthread_cond_wait(&h->cv, &h->mu);
+        h->slots[h->head++ % 256] = b;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+    }
+    pthread_mutex_lock(&h->mu);
+    h->done = 1;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    return ok;
+}
+
+static void handover_init(struct handover *h)
+{
+    memset(h, 0, sizeof *h);
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+}
+
+static void handover_fini(struct handover *h)
+{
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+}
+
 static void test_cross_thread(void)
 {
     struct handover h;
-    memset(&h, 0, sizeof h);
-    pthread_mutex_init(&h.mu, NULL);
-    pthread_cond_init(&h.cv, NULL);
+    handover_init(&h);
     pthread_t t;
     REQUIRE(pthread_create(&t, NULL, consumer, &h) == 0);
-    for (int i = 0; i < 20000; i++) {
-        size_t size = 64 + (size_t)(i * 37) % 20000;
-        unsigned char *b = zmq__bufcache_alloc(size);
-        REQUIRE(b != NULL);
-        memcpy(b, &size, sizeof size);
-        b[size - 1] = (unsigned char)size;
-        pthread_mutex_lock(&h.mu);
-        while (h.head - h.tail == 256)
-            pthread_cond_wait(&h.cv, &h.mu);
-        h.slots[h.head++ % 256] = b;
-        pthread_cond_broadcast(&h.cv);
-        pthread_mutex_unlock(&h.mu);
-    }
-    pthread_mutex_lock(&h.mu);
-    h.done = 1;
-    pthread_cond_broadcast(&h.cv);
-    pthread_mutex_unlock(&h.mu);
+    CHECK(produce(&h, 20000, 64, 20000, 37, 0));
     pthread_join(t, NULL);
     CHECK_EQ(h.bad, 0);
-    pthread_mutex_destroy(&h.mu);
-    pthread_cond_destroy(&h.cv);
+    handover_fini(&h);
 }
 
 static void test_small_reuse(void)
 {
-    void *a = zmq__bufcache_alloc(100);
-    REQUIRE(a != NULL);
-    zmq__bufcache_free(a, 100);
     /* 100 and 105 share a small class (96 .. 112). */
-    void *b = zmq__bufcache_alloc(105);
-    REQUIRE(b != NULL);
-    if (CACHE_ON)
-        CHECK(b == a);
-    memset(b, 0, 105);
-    zmq__bufcache_free(b, 105);
+    check_reuse(100, 105);
 }
 
 static void test_small_many(void)
@@ -218,27 +242,8 @@ struct small_pair {
 static void *small_producer(void *arg)
 {
     struct small_pair *p = arg;
-    struct handover *h = &p->h;
-    for (int i = 0; i < 20000; i++) {
-        size_t size = 16 + (size_t)(i * 31 + p->seed) % 496; /* 16 .. 511 */
-        unsigned char *b = zmq__bufcache_alloc(size);
-        if (b == NULL) {
-            h->bad++;
-            break;
-        }
-        memcpy(b, &size, sizeof size);
-        b[size - 1] = (unsigned char)size;
-        pthread_mutex_lock(&h->mu);
-        while (h->head - h->tail == 256)
-            pthread_cond_wait(&h->cv, &h->mu);
-        h->slots[h->head++ % 256] = b;
-        pthread_cond_broadcast(&h->cv);
-        pthread_mutex_unlock(&h->mu);
-    }
-    pthread_mutex_lock(&h->mu);
-    h->done = 1;
-    pthread_cond_broadcast(&h->cv);
-    pthread_mutex_unlock(&h->mu);
+    if (!produce(&p->h, 20000, 16, 496, 31, p->seed)) /* 16 .. 511 */
+        p->h.bad++;
     return NULL;
 }
 
@@ -248,10 +253,8 @@ static void test_small_cross_thread(void)
     static struct small_pair p[PAIRS];
     pthread_t prod[PAIRS], cons[PAIRS];
     for (int i = 0; i < PAIRS; i++) {
-        memset(&p[i], 0, sizeof p[i]);
+        handover_init(&p[i].h);
         p[i].seed = i * 7;
-        pthread_mutex_init(&p[i].h.mu, NULL);
-        pthread_cond_init(&p[i].h.cv, NULL);
         REQUIRE(pthread_create(&cons[i], NULL, consumer, &p[i].h) == 0);
         REQUIRE(pthread_create(&prod[i], NULL, small_producer, &p[i]) == 0);
     }
@@ -259,8 +262,7 @@ static void test_small_cross_thread(void)
         pthread_join(prod[i], NULL);
         pthread_join(cons[i], NULL);
         CHECK_EQ(p[i].h.bad, 0);
-        pthread_mutex_destroy(&p[i].h.mu);
-        pthread_cond_destroy(&p[i].h.cv);
+        handover_fini(&p[i].h);
     }
 }
 

@@ -223,9 +223,11 @@ int zmq__mailbox_send(struct zmq__mailbox *mb, const struct zmq__command *cmd)
     atomic_store(&prev->next, n);
 
     int was = atomic_exchange(&mb->asleep, 0);
-    if (was == BLOCKED) {
+    if (was == BLOCKED)
         futex_wake(&mb->asleep);
-    } else if (was == 1) {
+    if (was != 0) {
+        /* The fd too: someone may have asked for it while the reader
+         * was blocked on the futex (ZMQ_FD from another thread). */
         if (mb->sync != NULL) {
             pthread_mutex_lock(&wait_lock);
             pthread_cond_broadcast(&mb->cond);

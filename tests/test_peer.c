@@ -671,6 +671,63 @@ static void peer_disconnect_msg_on_close(const char *ep)
     term(ctx);
 }
 
+/* ZMQ_HICCUP_MSG on connecting PEER and DEALER sockets: when a
+ * connection they made and completed breaks (the bound socket closes),
+ * they receive the message from themselves, the PEER tagged with that
+ * connection's id.  inproc has no connection to break: nothing comes. */
+static void peer_hiccup_msg(const char *ep, const char *ep2)
+{
+    void *ctx = zmq_ctx_new();
+    REQUIRE(ctx != NULL);
+    void *b = new_socket(ctx, ZMQ_PEER);
+    char addr[256];
+    CHECK_EQ(bind_ep(b, ep, addr, sizeof addr), 0);
+    void *s = new_socket(ctx, ZMQ_PEER);
+    CHECK_EQ(zmq_setsockopt(s, ZMQ_HICCUP_MSG, "hiccup", 6), 0);
+    uint32_t id = zmq_connect_peer(s, addr);
+    CHECK(id != 0);
+    char buf[64];
+    uint32_t bid = 0, from = 0;
+    CHECK_EQ(send_to(s, id, "ping", 0), 4);
+    CHECK_EQ(recv_from(b, buf, sizeof buf, &bid, 0), 4);
+    CHECK_EQ(send_to(b, bid, "pong", 0), 4);
+    CHECK_EQ(recv_from(s, buf, sizeof buf, &from, 0), 4);
+
+    /* A DEALER with the option, connected to a ROUTER. */
+    void *router = new_socket(ctx, ZMQ_ROUTER);
+    char raddr[256];
+    CHECK_EQ(bind_ep(router, ep2, raddr, sizeof raddr), 0);
+    void *dealer = new_socket(ctx, ZMQ_DEALER);
+    CHECK_EQ(zmq_setsockopt(dealer, ZMQ_HICCUP_MSG, "oops", 4), 0);
+    CHECK_EQ(zmq_connect(dealer, raddr), 0);
+    CHECK_EQ(zmq_send(dealer, "hi", 2, 0), 2);
+    char rid[64];
+    int rid_len = zmq_recv(router, rid, sizeof rid, 0);
+    CHECK(rid_len > 0);
+    CHECK_EQ(zmq_recv(router, buf, sizeof buf, 0), 2);
+
+    CHECK_EQ(zmq_close(b), 0);
+    CHECK_EQ(zmq_close(router), 0);
+    if (tt_is_inproc()) {
+        check_nothing(s);
+        check_nothing(dealer);
+    } else {
+        CHECK_EQ(recv_from(s, buf, sizeof buf, &from, 0), 6);
+        CHECK(memcmp(buf, "hiccup", 6) == 0);
+        CHECK_EQ(from, id);
+        CHECK_EQ(zmq_recv(dealer, buf, sizeof buf, 0), 4);
+        CHECK(memcmp(buf, "oops", 4) == 0);
+        /* Once per break: the reconnection attempts that fail (every
+         * 100 ms) bring no more. */
+        zmq_pollitem_t items[2] = {{s, 0, ZMQ_POLLIN, 0},
+                                   {dealer, 0, ZMQ_POLLIN, 0}};
+        CHECK_EQ(zmq_poll(items, 2, 350), 0);
+    }
+    CHECK_EQ(zmq_close(s), 0);
+    CHECK_EQ(zmq_close(dealer), 0);
+    term(ctx);
+}
+
 /* Same when the connecting side ends the connection with
  * zmq_disconnect_peer; no notice when the bound side ends it itself. */
 static void peer_disconnect_msg_on_disconnect(const char *ep)
@@ -998,6 +1055,11 @@ static void test_disconnect_msg_on_disconnect(void)
     peer_disconnect_msg_on_disconnect(ep_for(0, "peer-dmsg-disconnect"));
 }
 
+static void test_hiccup_msg(void)
+{
+    peer_hiccup_msg(ep_for(0, "peer-hiccup"), ep_for(1, "peer-hiccup-2"));
+}
+
 static void test_drops_multipart(void)
 {
     if (tt_is_inproc())
@@ -1017,5 +1079,5 @@ TEST_MAIN(TEST(test_roundtrip), TEST(test_route_by_id),
           TEST(test_disconnect_from_binder), TEST(test_disconnect_peer_errors),
           TEST(test_hello_msg), TEST(test_hello_before_bind),
           TEST(test_disconnect_msg_on_close),
-          TEST(test_disconnect_msg_on_disconnect), TEST(test_drops_multipart),
-          TEST(test_unique_ids))
+          TEST(test_disconnect_msg_on_disconnect), TEST(test_hiccup_msg),
+          TEST(test_drops_multipart), TEST(test_unique_ids))

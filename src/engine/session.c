@@ -370,6 +370,24 @@ int zmq__session_engine_ready(struct zmq__session *s, const unsigned char *id,
     return 0;
 }
 
+/* ZMQ_HICCUP_MSG: a connection this session made and completed has
+ * broken; the socket receives the message from itself, as libzmq's
+ * DEALER, CLIENT and PEER do.  Best effort: dropped when the socket's
+ * queue is full or memory is short. */
+static void send_hiccup(struct zmq__session *s)
+{
+    const struct zmq__options_str *hiccup = &s->options.hiccup_msg;
+    if (s->pipe == NULL || !s->options.can_recv_hiccup_msg || hiccup->size == 0)
+        return;
+    struct zmq__msg m;
+    if (zmq__msg_init_buffer(&m, hiccup->data, hiccup->size) < 0)
+        return;
+    if (zmq__pipe_write(s->pipe, &m) == 0)
+        zmq__pipe_flush(s->pipe);
+    else
+        zmq__msg_close(&m);
+}
+
 void zmq__session_engine_error(struct zmq__session *s,
                                enum zmq__engine_error why, int protocol_error,
                                bool handshaking)
@@ -410,6 +428,8 @@ void zmq__session_engine_error(struct zmq__session *s,
         maybe_finish(s);
         return;
     }
+    if (s->own.kind == ZMQ__OWN_CONNECT && !handshaking)
+        send_hiccup(s);
     if (s->own.kind == ZMQ__OWN_ACCEPTED) {
         /* What arrived still reaches the socket (delay). */
         if (s->pipe != NULL)

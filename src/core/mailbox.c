@@ -78,6 +78,7 @@ int zmq__mailbox_init(struct zmq__mailbox *mb, pthread_mutex_t *sync)
     mb->armed = true;
     atomic_init(&mb->fd_wanted, false);
     mb->spin_us = 0;
+    atomic_init(&mb->senders, 0);
     mb->sync = sync;
     mb->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (mb->fd < 0) {
@@ -141,6 +142,11 @@ static struct zmq__mailbox_node *pop(struct zmq__mailbox *mb)
 
 void zmq__mailbox_fini(struct zmq__mailbox *mb)
 {
+    /* A producer whose command made the owner free this mailbox may
+     * still be waking it (the fd, the futex, the condition variable):
+     * wait until every send in progress has returned. */
+    while (atomic_load_explicit(&mb->senders, memory_order_acquire) != 0)
+        sched_yield();
     struct zmq__mailbox_node *n;
     while ((n = pop(mb)) != NULL)
         free(n);
@@ -219,6 +225,7 @@ int zmq__mailbox_send(struct zmq__mailbox *mb, const struct zmq__command *cmd)
         return -ENOMEM;
     n->cmd = *cmd;
     atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+    atomic_fetch_add_explicit(&mb->senders, 1, memory_order_relaxed);
     struct zmq__mailbox_node *prev = atomic_exchange(&mb->head, n);
     atomic_store(&prev->next, n);
 
@@ -236,6 +243,7 @@ int zmq__mailbox_send(struct zmq__mailbox *mb, const struct zmq__command *cmd)
         if (atomic_load(&mb->fd_wanted))
             write_fd(mb->fd);
     }
+    atomic_fetch_sub_explicit(&mb->senders, 1, memory_order_release);
     return 0;
 }
 

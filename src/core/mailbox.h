@@ -53,6 +53,8 @@ struct zmq__mailbox {
     /* Reader-owned: microseconds a futex wait first spins, watching the
      * flag (0: none). */
     unsigned spin_us;
+    /* Sends in progress: fini waits for them to leave the mailbox. */
+    atomic_int senders;
     pthread_mutex_t *sync; /* thread-safe sockets: the socket mutex */
     pthread_cond_t cond;
 };

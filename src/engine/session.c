@@ -36,9 +36,11 @@
 #include "core/ctx.h"
 #include "core/io_thread.h"
 #include "core/pipe.h"
+#include "engine/socks.h"
 #include "engine/stream.h"
 #include "poll/poller.h"
 #include "socket/socket.h"
+#include "transport/address.h"
 #include "transport/net.h"
 #include "transport/resolver.h"
 #include "zmq.h"
@@ -46,6 +48,8 @@
 enum { T_RECONNECT = 1, T_CONNECT, T_LINGER, T_FINISH, T_CLOSE_ENGINE };
 
 static void start_connecting(struct zmq__session *s);
+static void start_engine(struct zmq__session *s);
+static void start_socks(struct zmq__session *s);
 static void retry_later(struct zmq__session *s, int err);
 static void on_timer(void *arg, int id);
 
@@ -109,6 +113,8 @@ static void stop_connecting(struct zmq__session *s)
         close(s->fd);
         s->fd = -1;
     }
+    zmq__socks_free(s->socks);
+    s->socks = NULL;
 }
 
 /* Frees the session: every engine and pipe callback is over by now. */
@@ -131,6 +137,7 @@ static void finish(struct zmq__session *s)
     zmq__own_fini(&s->own);
     zmq__options_fini(&s->options);
     free(s->peer_address);
+    free(s->proxy_addr);
     free(s);
 }
 
@@ -496,6 +503,17 @@ static void connected(struct zmq__session *s)
         retry_later(s, rc);
         return;
     }
+    if (s->proxy_addr != NULL) {
+        start_socks(s);
+        return;
+    }
+    start_engine(s);
+}
+
+/* The connection to the peer is up on s->fd: the engine takes it. */
+static void start_engine(struct zmq__session *s)
+{
+    int fd = s->fd;
     s->fd = -1;
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -527,6 +545,59 @@ static void connected(struct zmq__session *s)
         return;
     }
     s->engine->ops->plug(s->engine, s->poller);
+}
+
+/* ZMQ_SOCKS_PROXY: the exchange with the proxy, on s->fd. */
+static void socks_event(void *arg)
+{
+    struct zmq__session *s = arg;
+    bool want_write = false;
+    int rc = zmq__socks_step(s->socks, s->fd, &want_write);
+    if (rc < 0) {
+        retry_later(s, rc);
+        return;
+    }
+    if (rc == 0) {
+        if (want_write) {
+            zmq__poller_reset_in(s->poller, s->fd_entry);
+            zmq__poller_set_out(s->poller, s->fd_entry);
+        } else {
+            zmq__poller_reset_out(s->poller, s->fd_entry);
+            zmq__poller_set_in(s->poller, s->fd_entry);
+        }
+        return;
+    }
+    cancel_timer(s, &s->connect_timer);
+    zmq__poller_remove(s->poller, s->fd_entry);
+    s->fd_entry = NULL;
+    zmq__socks_free(s->socks);
+    s->socks = NULL;
+    start_engine(s);
+}
+
+static const struct zmq__poller_ops socks_ops = {
+    .in_event = socks_event,
+    .out_event = socks_event,
+};
+
+static void start_socks(struct zmq__session *s)
+{
+    const struct zmq__options_str *user = &s->options.socks_username;
+    const struct zmq__options_str *pass = &s->options.socks_password;
+    int rc = zmq__socks_new(s->addr, user->data, user->size, pass->data,
+                            pass->size, &s->socks);
+    if (rc == 0 &&
+        zmq__poller_add(s->poller, s->fd, &socks_ops, s, &s->fd_entry) < 0)
+        rc = -ENOMEM;
+    if (rc < 0) {
+        retry_later(s, rc);
+        return;
+    }
+    zmq__poller_set_out(s->poller, s->fd_entry);
+    /* A proxy that never answers is given HANDSHAKE_IVL, as a peer that
+     * never completes its handshake is. */
+    if (s->options.handshake_ivl > 0)
+        add_timer(s, &s->connect_timer, s->options.handshake_ivl, T_CONNECT);
 }
 
 static void connect_event(void *arg)
@@ -599,17 +670,19 @@ static void start_connecting(struct zmq__session *s)
         open_target(s);
         return;
     }
-    if (s->connect->needs_lookup(s->addr)) {
+    /* Through a proxy, the proxy is what we connect to. */
+    const char *addr = s->proxy_addr != NULL ? s->proxy_addr : s->addr;
+    if (s->connect->needs_lookup(addr)) {
         int err = 0;
         s->resolving =
-            zmq__resolver_start(s->own.obj.ctx, s->own.obj.mailbox, s->addr,
-                                false, s->options.ipv6 != 0, resolved, s, &err);
+            zmq__resolver_start(s->own.obj.ctx, s->own.obj.mailbox, addr, false,
+                                s->options.ipv6 != 0, resolved, s, &err);
         if (s->resolving == NULL)
             retry_later(s, err);
         return;
     }
     struct zmq__tcp_target t;
-    int rc = s->connect->resolve(s->addr, &s->options, &t);
+    int rc = s->connect->resolve(addr, &s->options, &t);
     resolved(s, rc, &t);
 }
 
@@ -700,6 +773,30 @@ fail:
     return NULL;
 }
 
+/* ZMQ_SOCKS_PROXY on a tcp connect: keeps the proxy's address after
+ * checking it and that the target can be named to a proxy.  -EINVAL,
+ * -ENOMEM. */
+static int set_proxy(struct zmq__session *s)
+{
+    const struct zmq__options_str *proxy = &s->options.socks_proxy;
+    if (proxy->size == 0)
+        return 0;
+    char *addr = strndup(proxy->data, proxy->size);
+    if (addr == NULL)
+        return -ENOMEM;
+    int rc = zmq__tcp_check(addr, false);
+    struct zmq__socks *probe = NULL;
+    if (rc == 0)
+        rc = zmq__socks_new(s->addr, NULL, 0, NULL, 0, &probe);
+    zmq__socks_free(probe);
+    if (rc < 0) {
+        free(addr);
+        return rc;
+    }
+    s->proxy_addr = addr;
+    return 0;
+}
+
 int zmq__session_connect_new(struct zmq__socket *sock, const char *scheme,
                              const char *addr,
                              const struct zmq__connect_ops *ops,
@@ -719,11 +816,19 @@ int zmq__session_connect_new(struct zmq__socket *sock, const char *scheme,
         return -ENOMEM;
     s->connect = ops;
     s->addr = s->own.endpoint + strlen(scheme) + 3;
+    int rc = strcmp(scheme, "tcp") == 0 ? set_proxy(s) : 0;
+    if (rc < 0) {
+        zmq__options_fini(&s->options);
+        zmq__own_fini(&s->own);
+        free(s);
+        return rc;
+    }
     *pipe = NULL;
     if (sock->options.immediate != 1) {
         struct zmq__pipe *ends[2];
-        int rc = make_pipe(s, ends);
+        rc = make_pipe(s, ends);
         if (rc < 0) {
+            free(s->proxy_addr);
             zmq__options_fini(&s->options);
             zmq__own_fini(&s->own);
             free(s);

@@ -36,6 +36,7 @@
 struct zmq__pipe;
 struct zmq__poller;
 struct zmq__resolve_req;
+struct zmq__socks;
 struct zmq__stream;
 
 /* How a connecting session reaches its address (one per transport). */
@@ -81,6 +82,11 @@ struct zmq__session {
     struct zmq__poller_entry *fd_entry;
     int reconnect_timer, connect_timer;
     int reconnect_ivl; /* the current interval */
+    /* tcp through a SOCKS5 proxy (ZMQ_SOCKS_PROXY): its "HOST:PORT",
+     * which is what gets resolved and connected, and the exchange with
+     * it once connected (fd is then the proxy connection). */
+    char *proxy_addr;
+    struct zmq__socks *socks;
 
     /* Accepted: the stream waiting for PLUG. */
     struct zmq__stream *accepted;

@@ -571,6 +571,51 @@ static unsigned char pattern(size_t i, size_t size)
     return (unsigned char)((i * 7 + size * 13 + (i >> 8)) & 0xff);
 }
 
+/* ZMQ_OUT_BATCH_SIZE bounds the bytes gathered per write: the smallest
+ * (clamped to the engine's minimum), an odd size and the default all
+ * carry a stream of mixed sizes, whole and in order. */
+static void test_out_batch_size(void)
+{
+    static const int batches[] = {1, 3000, 0};
+    for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++) {
+        void *ctx = zmq_ctx_new();
+        REQUIRE(ctx != NULL);
+        void *pull = new_socket(ctx, ZMQ_PULL);
+        void *push = new_socket(ctx, ZMQ_PUSH);
+        if (batches[b] > 0)
+            set_int(push, ZMQ_OUT_BATCH_SIZE, batches[b]);
+        char ep[256];
+        CHECK_EQ(bind_ep(pull, "tcp://127.0.0.1:*", ep, sizeof ep), 0);
+        CHECK_EQ(zmq_connect(push, ep), 0);
+        enum { N = 1500 }; /* within SNDHWM + RCVHWM: no reader needed */
+        unsigned char buf[2000];
+        for (int i = 0; i < N; i++) {
+            size_t size = (size_t)(i * 7919) % 1500;
+            for (size_t j = 0; j < size; j++)
+                buf[j] = pattern(j + (size_t)i, size);
+            CHECK_EQ(zmq_send(push, buf, size, 0), (int)size);
+        }
+        int bad = 0;
+        for (int i = 0; i < N; i++) {
+            size_t size = (size_t)(i * 7919) % 1500;
+            int rc = zmq_recv(pull, buf, sizeof buf, 0);
+            if (rc != (int)size) {
+                bad++;
+                continue;
+            }
+            for (size_t j = 0; j < size; j++)
+                if (buf[j] != pattern(j + (size_t)i, size)) {
+                    bad++;
+                    break;
+                }
+        }
+        CHECK_EQ(bad, 0);
+        zmq_close(push);
+        zmq_close(pull);
+        CHECK_EQ(zmq_ctx_term(ctx), 0);
+    }
+}
+
 static void test_sizes_and_multipart(void)
 {
     void *ctx = zmq_ctx_new();
@@ -1332,9 +1377,10 @@ TEST_MAIN(TEST(test_bind_wildcard_port), TEST(test_bind_port_zero),
           TEST(test_malformed_endpoints), TEST(test_unknown_interface),
           TEST(test_ipv6), TEST(test_connect_before_bind), TEST(test_unbind),
           TEST(test_disconnect), TEST(test_sizes_and_multipart),
-          TEST(test_peer), TEST(test_connect_peer_errors),
-          TEST(test_monitor_connection), TEST(test_monitor_peer_closes),
-          TEST(test_monitor_connect_retried), TEST(test_monitor_bind_failed),
-          TEST(test_monitor_unbind_closed), TEST(test_handshake_ivl),
-          TEST(test_heartbeat_keeps_alive), TEST(test_heartbeat_dead_peer),
-          TEST(test_maxmsgsize), TEST(test_fd_leaks))
+          TEST(test_out_batch_size), TEST(test_peer),
+          TEST(test_connect_peer_errors), TEST(test_monitor_connection),
+          TEST(test_monitor_peer_closes), TEST(test_monitor_connect_retried),
+          TEST(test_monitor_bind_failed), TEST(test_monitor_unbind_closed),
+          TEST(test_handshake_ivl), TEST(test_heartbeat_keeps_alive),
+          TEST(test_heartbeat_dead_peer), TEST(test_maxmsgsize),
+          TEST(test_fd_leaks))

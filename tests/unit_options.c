@@ -103,7 +103,7 @@ static const struct {
     {ZMQ_MULTICAST_LOOP, 1},
     {ZMQ_ROUTER_NOTIFY, 0},
     {ZMQ_IN_BATCH_SIZE, 8192},
-    {ZMQ_OUT_BATCH_SIZE, 8192},
+    {ZMQ_OUT_BATCH_SIZE, 16384},
     {ZMQ_RECONNECT_STOP, 0},
     {ZMQ_PRIORITY, 0},
     {ZMQ_BUSY_POLL, 0},

@@ -96,7 +96,7 @@ static const struct int_opt int_opts[] = {
     INT_OPT(ZMQ_CONFLATE, conflate, F_RW, 0, 1, 0),
     INT_OPT(ZMQ_INVERT_MATCHING, invert_matching, F_RW | F_BOOL, 0, 0, 0),
     INT_OPT(ZMQ_IN_BATCH_SIZE, in_batch_size, F_RW, 1, INT_MAX, 8192),
-    INT_OPT(ZMQ_OUT_BATCH_SIZE, out_batch_size, F_RW, 1, INT_MAX, 8192),
+    INT_OPT(ZMQ_OUT_BATCH_SIZE, out_batch_size, F_RW, 1, INT_MAX, 16384),
     INT_OPT(ZMQ_USE_FD, use_fd, F_RW, -1, INT_MAX, -1),
     /* libzmq 4.3.5 stores BUSY_POLL but its getsockopt always fails; a
      * value that can be set can be read back here. */

@@ -23,7 +23,8 @@
  * full it waits in `pending` and reading stops until restart_input.
  *
  * Output: messages pulled from the session are encoded into a staging
- * buffer; headers and small bodies are copied there, larger bodies get
+ * buffer (out_batch_size bytes, at least OUT_MIN); headers and small
+ * bodies are copied there, larger bodies get
  * an iovec of their own pointing into the message, which is held until
  * written.  One sendmsg carries the whole batch.
  */
@@ -47,7 +48,7 @@
 #include "poll/poller.h"
 #include "zmq.h"
 
-#define OUT_STAGING 16384
+#define OUT_MIN     2048 /* staging for at least a header and a copied body */
 #define OUT_MAX_IOV 64
 #define COPY_LIMIT  1024 /* bodies up to this are copied into staging */
 #define CMDQ_MAX    8
@@ -97,6 +98,7 @@ struct zmq__zmtp {
     /* Output. */
     unsigned char *out;
     size_t out_len;
+    size_t out_cap; /* staging bytes: ZMQ_OUT_BATCH_SIZE, at least OUT_MIN */
     struct iovec iov[OUT_MAX_IOV];
     int niov, iov_pos;
     struct zmq__msg held[OUT_MAX_IOV];
@@ -252,7 +254,7 @@ static bool add_message(struct zmq__zmtp *e, struct zmq__msg *m, bool command)
 {
     size_t size = zmq__msg_size(m);
     if (size <= 255 && e->version >= 2 && !e->radio && !e->raw &&
-        e->out_len + 2 + size <= OUT_STAGING && e->niov + 3 < OUT_MAX_IOV) {
+        e->out_len + 2 + size <= e->out_cap && e->niov + 3 < OUT_MAX_IOV) {
         /* Fast path: a short frame, header and body copied together. */
         unsigned char *dst = e->out + e->out_len;
         dst[0] = (unsigned char)((zmq__msg_more(m) ? F_MORE : 0) |
@@ -268,7 +270,7 @@ static bool add_message(struct zmq__zmtp *e, struct zmq__msg *m, bool command)
     size_t copy = size <= COPY_LIMIT ? size : 0;
     const char *group = e->radio && !command ? zmq__msg_group(m) : NULL;
     size_t glen = group != NULL ? strlen(group) : 0;
-    if (e->out_len + 2 * HDR_MAX + glen + copy > OUT_STAGING ||
+    if (e->out_len + 2 * HDR_MAX + glen + copy > e->out_cap ||
         e->niov + 3 >= OUT_MAX_IOV)
         return false;
     if (group != NULL) {
@@ -423,7 +425,7 @@ static void send_raw(struct zmq__zmtp *e, const void *data, size_t n)
 {
     if (n == 0)
         return; /* an empty iovec would never be written past */
-    if (e->out_len + n <= OUT_STAGING && e->niov < OUT_MAX_IOV)
+    if (e->out_len + n <= e->out_cap && e->niov < OUT_MAX_IOV)
         add_bytes(e, data, n);
     if (!e->out_active) {
         e->out_active = true;
@@ -1030,9 +1032,13 @@ struct zmq__engine *zmq__zmtp_new(struct zmq__session *s,
     struct zmq__zmtp *e = calloc(1, sizeof *e);
     size_t in_cap =
         s->options.in_batch_size > 64 ? (size_t)s->options.in_batch_size : 8192;
+    size_t out_cap = s->options.out_batch_size > OUT_MIN
+                         ? (size_t)s->options.out_batch_size
+                         : OUT_MIN;
     if (e != NULL) {
         e->in = malloc(in_cap);
-        e->out = malloc(OUT_STAGING);
+        e->out = malloc(out_cap);
+        e->out_cap = out_cap;
     }
     if (e == NULL || e->in == NULL || e->out == NULL) {
         if (e != NULL) {

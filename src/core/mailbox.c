@@ -352,8 +352,10 @@ int zmq__mailbox_recv(struct zmq__mailbox *mb, struct zmq__command *cmd,
         if (mb->spin_us > 0 && !atomic_load(&mb->fd_wanted) && spin(mb, left))
             continue; /* a producer cleared the flag: take its command */
         if (!atomic_load(&mb->fd_wanted)) {
-            /* Only this thread sets fd_wanted, so the choice holds for
-             * the whole wait. */
+            /* fd_wanted is set by this thread (ZMQ_FD, zmq_poll); were
+             * another thread to set it during the wait, the producer
+             * that finds BLOCKED still wakes the futex (and writes the
+             * fd). */
             int armed_flag = 1;
             rc = 1;
             if (atomic_compare_exchange_strong(&mb->asleep, &armed_flag,

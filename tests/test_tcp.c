@@ -20,6 +20,7 @@
 #endif
 
 #include <arpa/inet.h>
+#include <asm/socket.h> /* SO_BUSY_POLL, hidden by _POSIX_C_SOURCE */
 #include <dirent.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -569,6 +570,36 @@ static void test_disconnect(void)
 static unsigned char pattern(size_t i, size_t size)
 {
     return (unsigned char)((i * 7 + size * 13 + (i >> 8)) & 0xff);
+}
+
+/* ZMQ_BUSY_POLL sets SO_BUSY_POLL on both ends of a connection (seen
+ * through the received message's ZMQ_SRCFD); raising it needs
+ * CAP_NET_ADMIN, and without it the connection works without it. */
+static void test_busy_poll(void)
+{
+    void *ctx = zmq_ctx_new();
+    REQUIRE(ctx != NULL);
+    void *a = new_socket(ctx, ZMQ_DEALER);
+    void *b = new_socket(ctx, ZMQ_DEALER);
+    set_int(a, ZMQ_BUSY_POLL, 50);
+    set_int(b, ZMQ_BUSY_POLL, 50);
+    char ep[256];
+    CHECK_EQ(bind_ep(a, "tcp://127.0.0.1:*", ep, sizeof ep), 0);
+    CHECK_EQ(zmq_connect(b, ep), 0);
+    CHECK_EQ(zmq_send(b, "x", 1, 0), 1);
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    CHECK_EQ(zmq_msg_recv(&m, a, 0), 1);
+    int fd = zmq_msg_get(&m, ZMQ_SRCFD);
+    CHECK(fd >= 0);
+    int value = -1;
+    socklen_t len = sizeof value;
+    CHECK_EQ(getsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &value, &len), 0);
+    CHECK_EQ(value, geteuid() == 0 ? 50 : 0);
+    zmq_msg_close(&m);
+    zmq_close(a);
+    zmq_close(b);
+    CHECK_EQ(zmq_ctx_term(ctx), 0);
 }
 
 /* ZMQ_OUT_BATCH_SIZE bounds the bytes gathered per write: the smallest
@@ -1377,7 +1408,7 @@ TEST_MAIN(TEST(test_bind_wildcard_port), TEST(test_bind_port_zero),
           TEST(test_malformed_endpoints), TEST(test_unknown_interface),
           TEST(test_ipv6), TEST(test_connect_before_bind), TEST(test_unbind),
           TEST(test_disconnect), TEST(test_sizes_and_multipart),
-          TEST(test_out_batch_size), TEST(test_peer),
+          TEST(test_out_batch_size), TEST(test_busy_poll), TEST(test_peer),
           TEST(test_connect_peer_errors), TEST(test_monitor_connection),
           TEST(test_monitor_peer_closes), TEST(test_monitor_connect_retried),
           TEST(test_monitor_bind_failed), TEST(test_monitor_unbind_closed),

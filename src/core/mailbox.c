@@ -31,12 +31,14 @@
  * sleeping thread costs more than a short round trip.
  *
  * Thread-safe sockets wait on a condition variable.  Its mutex is a leaf
- * lock of the mailbox, not the socket mutex: producers (other sockets,
- * I/O threads) never take a socket mutex, so two thread-safe sockets
- * sending to each other from two threads cannot deadlock.  A waiter takes
- * the leaf lock before it sets the flag and releases the socket mutex
+ * lock (one per process), not the socket mutex: producers (other
+ * sockets, I/O threads) never take a socket mutex, so two thread-safe
+ * sockets sending to each other from two threads cannot deadlock.  A
+ * waiter takes the leaf lock, sets the flag and counts itself in
+ * `waiters` before it checks the queue, and releases the socket mutex
  * only inside the wait, so a producer's broadcast cannot fall between
- * the check and the wait.
+ * the check and the wait; a producer that finds no waiter counted takes
+ * no lock at all.
  */
 #include "core/mailbox.h"
 
@@ -79,6 +81,7 @@ int zmq__mailbox_init(struct zmq__mailbox *mb, pthread_mutex_t *sync)
     atomic_init(&mb->fd_wanted, false);
     mb->spin_us = 0;
     atomic_init(&mb->senders, 0);
+    atomic_init(&mb->waiters, 0);
     mb->sync = sync;
     mb->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (mb->fd < 0) {
@@ -235,7 +238,7 @@ int zmq__mailbox_send(struct zmq__mailbox *mb, const struct zmq__command *cmd)
     if (was != 0) {
         /* The fd too: someone may have asked for it while the reader
          * was blocked on the futex (ZMQ_FD from another thread). */
-        if (mb->sync != NULL) {
+        if (mb->sync != NULL && atomic_load(&mb->waiters) > 0) {
             pthread_mutex_lock(&wait_lock);
             pthread_cond_broadcast(&mb->cond);
             pthread_mutex_unlock(&wait_lock);
@@ -301,6 +304,9 @@ static int wait_cond(struct zmq__mailbox *mb, int timeout_ms)
     pthread_mutex_lock(&wait_lock);
     atomic_store(&mb->asleep, 1);
     mb->armed = true;
+    /* Counted before the check: a producer that pushes after it sees the
+     * count and broadcasts. */
+    atomic_fetch_add(&mb->waiters, 1);
     int rc = 0;
     /* Empty: the reader is at the stub and nothing is linked behind it
      * (a producer half-way through a push broadcasts after we wait). */
@@ -310,9 +316,11 @@ static int wait_cond(struct zmq__mailbox *mb, int timeout_ms)
             rc = pthread_cond_wait(&mb->cond, &wait_lock);
         else
             rc = pthread_cond_timedwait(&mb->cond, &wait_lock, &until);
+        atomic_fetch_sub(&mb->waiters, 1);
         pthread_mutex_unlock(&wait_lock);
         pthread_mutex_lock(mb->sync);
     } else {
+        atomic_fetch_sub(&mb->waiters, 1);
         /* Not empty: stay awake (see take_or_arm). */
         atomic_store(&mb->asleep, 0);
         pthread_mutex_unlock(&wait_lock);

@@ -55,6 +55,10 @@ struct zmq__mailbox {
     unsigned spin_us;
     /* Sends in progress: fini waits for them to leave the mailbox. */
     atomic_int senders;
+    /* Thread-safe mailboxes: threads in the condition wait (changed
+     * under the leaf lock); a producer broadcasts only when there are
+     * some. */
+    atomic_int waiters;
     pthread_mutex_t *sync; /* thread-safe sockets: the socket mutex */
     pthread_cond_t cond;
 };

@@ -32,6 +32,7 @@
 #include <zmq.h>
 
 #include "testutil.h"
+#include "testutil_sys.h"
 
 #define TIMEOUT_MS 5000
 
@@ -1112,24 +1113,12 @@ static void pattern_close_does_not_block(void *ctx, const char *ep)
 INPROC_TEST(close_does_not_block)
 
 /* Descriptors this process has open. */
-static int open_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        return -1;
-    int n = 0;
-    while (readdir(d) != NULL)
-        n++;
-    closedir(d);
-    return n;
-}
-
 /* Many short-lived sockets: everything they took is given back (ASan
  * checks memory; descriptors are counted here). */
 static void test_socket_cycles(void)
 {
     enum { CYCLES = 10000 };
-    int fds_before = open_fds();
+    int fds_before = test_count_fds();
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
     watchdog_arm(25, "socket_cycles");
@@ -1170,7 +1159,7 @@ static void test_socket_cycles(void)
     CHECK_EQ(zmq_close(pull), 0);
     CHECK_EQ(zmq_ctx_term(ctx), 0);
     watchdog_disarm();
-    CHECK_EQ(open_fds(), fds_before);
+    CHECK_EQ(test_count_fds(), fds_before);
 }
 
 TEST_MAIN(TEST(test_pair_exchange), TEST(test_multipart), TEST(test_send_const),

@@ -24,6 +24,7 @@
 #include <zmq.h>
 
 #include "testutil.h"
+#include "testutil_sys.h"
 
 /* The longest any single blocking call in this file may wait. */
 #define TIMEOUT_MS 5000
@@ -33,20 +34,6 @@
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
 
 static void term(void *ctx)
 {
@@ -74,11 +61,11 @@ static int is_socket_file(const char *path)
 /* Waits until path no longer exists; 1 if it went before the deadline. */
 static int await_gone(const char *path)
 {
-    long long deadline = now_ms() + TIMEOUT_MS;
+    long long deadline = test_now_ms() + TIMEOUT_MS;
     while (exists(path)) {
-        if (now_ms() > deadline)
+        if (test_now_ms() > deadline)
             return 0;
-        sleep_ms(5);
+        test_sleep_ms(5);
     }
     return 1;
 }

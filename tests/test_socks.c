@@ -44,6 +44,7 @@
 #include <zmq.h>
 
 #include "testutil.h"
+#include "testutil_sys.h"
 
 /* The longest any single blocking call in this file may wait. */
 #define TIMEOUT_MS 5000
@@ -57,35 +58,6 @@
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-/* Open descriptors of this process. */
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
 
 static void set_str(void *s, int option, const char *value)
 {
@@ -178,9 +150,9 @@ static void *monitor_open(void *ctx, void *s, const char *name)
 static int monitor_wait(void *m, int want, int timeout_ms, uint32_t *value,
                         char *ep, size_t eplen)
 {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = test_now_ms() + timeout_ms;
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - test_now_ms();
         if (left <= 0)
             return 0;
         set_int(m, ZMQ_RCVTIMEO, (int)left);
@@ -283,10 +255,10 @@ static void px_error(struct socks_proxy *p, const char *what, int value)
  * stream, on an error, on timeout, or when the proxy is told to stop. */
 static int px_read(struct socks_proxy *p, int fd, void *buf, size_t n)
 {
-    long long deadline = now_ms() + TIMEOUT_MS;
+    long long deadline = test_now_ms() + TIMEOUT_MS;
     size_t have = 0;
     while (have < n) {
-        long long left = deadline - now_ms();
+        long long left = deadline - test_now_ms();
         if (left <= 0)
             return -1;
         struct pollfd fds[2] = {{fd, POLLIN, 0}, {p->stop_rd, POLLIN, 0}};
@@ -328,11 +300,11 @@ static void px_fail(struct socks_proxy *p, int c)
     pthread_mutex_lock(&p->mu);
     p->seen.failures++;
     pthread_mutex_unlock(&p->mu);
-    long long deadline = now_ms() + CLOSE_WAIT_MS;
+    long long deadline = test_now_ms() + CLOSE_WAIT_MS;
     long extra = 0;
     int closed = 0, stopped = 0;
     while (!closed && !stopped) {
-        long long left = deadline - now_ms();
+        long long left = deadline - test_now_ms();
         if (left <= 0)
             break;
         struct pollfd fds[2] = {{c, POLLIN, 0}, {p->stop_rd, POLLIN, 0}};
@@ -710,14 +682,14 @@ static int proxy_wait(struct socks_proxy *p,
                       int (*pred)(const struct socks_seen *), int timeout_ms,
                       struct socks_seen *out)
 {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = test_now_ms() + timeout_ms;
     for (;;) {
         proxy_seen(p, out);
         if (pred(out))
             return 1;
-        if (now_ms() >= deadline)
+        if (test_now_ms() >= deadline)
             return 0;
-        sleep_ms(5);
+        test_sleep_ms(5);
     }
 }
 
@@ -748,7 +720,7 @@ static void run_success(const struct socks_script *sc, const char *user,
 {
     memset(seen, 0, sizeof *seen);
     *router_port = -1;
-    int fds_before = count_fds();
+    int fds_before = test_count_fds();
     struct socks_proxy px;
     REQUIRE(proxy_start(&px, sc) == 0);
     void *ctx = zmq_ctx_new();
@@ -795,7 +767,7 @@ static void run_success(const struct socks_script *sc, const char *user,
     CHECK_EQ(seen->cmd, 1);
     CHECK_EQ(seen->rsv, 0);
     CHECK_EQ(seen->port, *router_port);
-    CHECK_EQ(count_fds(), fds_before);
+    CHECK_EQ(test_count_fds(), fds_before);
 }
 
 /* The proxy fails the DEALER's connections as `bad` says: the library
@@ -809,7 +781,7 @@ static void run_failure(const struct socks_script *bad,
                         struct socks_seen *seen)
 {
     memset(seen, 0, sizeof *seen);
-    int fds_before = count_fds();
+    int fds_before = test_count_fds();
     struct socks_proxy px;
     REQUIRE(proxy_start(&px, bad) == 0);
     void *ctx = zmq_ctx_new();
@@ -884,7 +856,7 @@ static void run_failure(const struct socks_script *bad,
     CHECK_EQ(end.errors, 0);
     CHECK_EQ(end.bytes_after_failure, 0);
     CHECK_EQ(end.lingering, 0);
-    CHECK_EQ(count_fds(), fds_before);
+    CHECK_EQ(test_count_fds(), fds_before);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -984,7 +956,7 @@ static void test_no_acceptable_method(void)
 /* 7. The options, and "" for a direct connection. */
 static void test_options(void)
 {
-    int fds_before = count_fds();
+    int fds_before = test_count_fds();
     struct socks_script sc = script_ok();
     struct socks_proxy px;
     REQUIRE(proxy_start(&px, &sc) == 0);
@@ -1051,7 +1023,7 @@ static void test_options(void)
     proxy_seen(&px, &seen);
     proxy_stop(&px);
     CHECK_EQ(seen.connections, 0);
-    CHECK_EQ(count_fds(), fds_before);
+    CHECK_EQ(test_count_fds(), fds_before);
 }
 
 /* 8. The proxy rejects the credentials (status 01), then accepts them. */

@@ -32,6 +32,7 @@
 #include <zmq.h>
 
 #include "testutil.h"
+#include "testutil_sys.h"
 
 /* The longest any single blocking call in this file may wait. */
 #define TIMEOUT_MS 5000
@@ -41,20 +42,6 @@
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
 
 static void term(void *ctx)
 {
@@ -146,7 +133,7 @@ static int raw_read_exact(int fd, void *buf, size_t n, long long deadline)
 {
     size_t have = 0;
     while (have < n) {
-        long long left = deadline - now_ms();
+        long long left = deadline - test_now_ms();
         if (left <= 0)
             return -1;
         int rc = raw_read(fd, (char *)buf + have, n - have, (int)left);
@@ -165,7 +152,7 @@ static int raw_drain_until_closed(int fd, long long deadline, size_t *total,
 {
     unsigned char buf[512];
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - test_now_ms();
         if (left <= 0)
             return 0;
         int rc = raw_read(fd, buf, sizeof buf, (int)left);
@@ -195,21 +182,6 @@ static int write_all(int fd, const void *buf, size_t n)
         n -= (size_t)rc;
     }
     return 0;
-}
-
-/* Open descriptors of this process. */
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
 }
 
 /* Sends and receives one text message, checking it arrives intact. */
@@ -287,11 +259,11 @@ static int monitor_next(void *m, int timeout_ms, uint32_t *value, char *ep,
 static int monitor_wait(void *m, int want, int timeout_ms, uint32_t *value,
                         char *ep, size_t eplen, int *seen, int cap, int *nseen)
 {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = test_now_ms() + timeout_ms;
     if (nseen != NULL)
         *nseen = 0;
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - test_now_ms();
         if (left < 0)
             return 0;
         int ev = monitor_next(m, (int)left, value, ep, eplen);
@@ -723,12 +695,12 @@ static void test_sizes_and_multipart(void)
  * is being closed (its listener closes on an I/O thread). */
 static int bind_retry(void *s, const char *ep)
 {
-    long long deadline = now_ms() + TIMEOUT_MS;
+    long long deadline = test_now_ms() + TIMEOUT_MS;
     for (;;) {
         int rc = zmq_bind(s, ep);
-        if (rc == 0 || errno != EADDRINUSE || now_ms() > deadline)
+        if (rc == 0 || errno != EADDRINUSE || test_now_ms() > deadline)
             return rc;
-        sleep_ms(10);
+        test_sleep_ms(10);
     }
 }
 
@@ -768,8 +740,8 @@ static void test_peer(void)
     set_int(server2, ZMQ_RCVTIMEO, 50);
     int got = -1;
     uint32_t s2_id = 0;
-    long long deadline = now_ms() + TIMEOUT_MS;
-    while (got < 0 && now_ms() < deadline) {
+    long long deadline = test_now_ms() + TIMEOUT_MS;
+    while (got < 0 && test_now_ms() < deadline) {
         int rc = send_to(client, id, "again", ZMQ_DONTWAIT);
         if (rc < 0) {
             CHECK_EQ(errno, EAGAIN);
@@ -997,13 +969,13 @@ static void test_handshake_ivl(void)
     int port = port_of(ep, "tcp://127.0.0.1:");
     REQUIRE(port > 0);
 
-    long long start = now_ms();
+    long long start = test_now_ms();
     int fd = raw_connect(port);
     REQUIRE(fd >= 0);
     unsigned char greeting[64];
     size_t total = 0;
     int closed = raw_drain_until_closed(fd, start + 2000, &total, greeting, 64);
-    long long took = now_ms() - start;
+    long long took = test_now_ms() - start;
     CHECK(closed);
     /* Our silence kept it at the signature, maybe a little more. */
     CHECK(total >= 10 && total <= 64);
@@ -1059,7 +1031,7 @@ static void test_heartbeat_keeps_alive(void)
     check_flow(b, a, "first");
 
     /* Idle for three heartbeat timeouts: the pings must keep it up. */
-    sleep_ms(600);
+    test_sleep_ms(600);
 
     check_flow(b, a, "still there");
     check_flow(a, b, "and back");
@@ -1119,7 +1091,7 @@ static void test_heartbeat_dead_peer(void)
     REQUIRE(port > 0);
     int fd = raw_connect(port);
     REQUIRE(fd >= 0);
-    long long deadline = now_ms() + TIMEOUT_MS;
+    long long deadline = test_now_ms() + TIMEOUT_MS;
 
     /* ZMTP 3.1 greeting, NULL mechanism, as client. */
     unsigned char greeting[64];
@@ -1150,7 +1122,7 @@ static void test_heartbeat_dead_peer(void)
     CHECK(len >= 6 && memcmp(body, "\x05READY", 6) == 0);
     CHECK(monitor_wait(mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, TIMEOUT_MS, NULL,
                        NULL, 0, NULL, 0, NULL));
-    long long handshaken = now_ms();
+    long long handshaken = test_now_ms();
 
     /* Pings come and go unanswered. */
     CHECK_EQ(read_frame(fd, &flags, body, sizeof body, &len, deadline), 0);
@@ -1159,7 +1131,7 @@ static void test_heartbeat_dead_peer(void)
 
     /* Then the connection is dropped; what comes before is more pings. */
     int pings = 1, closed = 0;
-    while (!closed && now_ms() < deadline) {
+    while (!closed && test_now_ms() < deadline) {
         int rc = read_frame(fd, &flags, body, sizeof body, &len, deadline);
         if (rc < 0) {
             unsigned char c;
@@ -1170,7 +1142,7 @@ static void test_heartbeat_dead_peer(void)
         CHECK(flags == 0x04 && len >= 5 && memcmp(body, "\x04PING", 5) == 0);
         pings++;
     }
-    long long dropped = now_ms();
+    long long dropped = test_now_ms();
     CHECK(closed);
     CHECK(dropped - handshaken >= 250);
     CHECK(dropped - handshaken < 3000);
@@ -1227,24 +1199,24 @@ static void test_maxmsgsize(void)
  * sockets have acted on its end.  The final count. */
 static int await_fds(int limit, void *pull, void *push)
 {
-    long long deadline = now_ms() + TIMEOUT_MS;
-    int n = count_fds();
-    while (n > limit && now_ms() < deadline) {
+    long long deadline = test_now_ms() + TIMEOUT_MS;
+    int n = test_count_fds();
+    while (n > limit && test_now_ms() < deadline) {
         char c;
         while (zmq_recv(pull, &c, 1, ZMQ_DONTWAIT) >= 0)
             ;
         int events;
         size_t len = sizeof events;
         zmq_getsockopt(push, ZMQ_EVENTS, &events, &len);
-        sleep_ms(10);
-        n = count_fds();
+        test_sleep_ms(10);
+        n = test_count_fds();
     }
     return n;
 }
 
 static void test_fd_leaks(void)
 {
-    int before = count_fds();
+    int before = test_count_fds();
     REQUIRE(before > 0);
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
@@ -1253,7 +1225,7 @@ static void test_fd_leaks(void)
     CHECK_EQ(bind_ep(pull, "tcp://127.0.0.1:*", ep, sizeof ep), 0);
     void *push = new_socket(ctx, ZMQ_PUSH);
     set_int(push, ZMQ_LINGER, 0);
-    int base = count_fds();
+    int base = test_count_fds();
     /* One full connection first: the cycles below may end before their
      * connections complete. */
     CHECK_EQ(zmq_connect(push, ep), 0);
@@ -1295,7 +1267,7 @@ static void test_fd_leaks(void)
     close_now(push);
     close_now(pull);
     term(ctx);
-    int end = count_fds();
+    int end = test_count_fds();
     if (end > before)
         fprintf(stderr, "after zmq_ctx_term: %d fds, before %d\n", end, before);
     CHECK(end <= before);

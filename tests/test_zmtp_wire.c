@@ -36,6 +36,7 @@
 #include <zmq.h>
 
 #include "testutil.h"
+#include "testutil_sys.h"
 #define TIMEOUT_MS 3000
 #include "testutil_socket.h"
 
@@ -1108,18 +1109,6 @@ static void test_unknown_command_ignored(void)
     target_close(&t);
 }
 
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        return -1;
-    int n = 0;
-    while (readdir(d) != NULL)
-        n++;
-    closedir(d);
-    return n;
-}
-
 /* h. Many raw peers sending a valid start and then junk. */
 static void test_fuzz_after_greeting(void)
 {
@@ -1138,7 +1127,7 @@ static void test_fuzz_after_greeting(void)
     /* One normal peer first, so the context's threads are up. */
     CHECK(target_works(&t, "warm-up", true));
     usleep(100000);
-    int base = count_fds();
+    int base = test_count_fds();
 
     unsigned char g[64], ready[128], buf[2048];
     make_greeting(g, "NULL", 1);
@@ -1195,11 +1184,11 @@ static void test_fuzz_after_greeting(void)
 
     /* Our socket lets every connection go: the count of descriptors
      * comes back to where it was (a little slack for the kernel). */
-    int n = count_fds();
+    int n = test_count_fds();
     int64_t deadline = now_ms() + 5000;
     while (n > base + 2 && now_ms() < deadline) {
         usleep(20000);
-        n = count_fds();
+        n = test_count_fds();
     }
     if (n > base + 2)
         fprintf(stderr, "fuzz: %d descriptors open, %d before\n", n, base);

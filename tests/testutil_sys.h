@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * Small system helpers shared by the network tests: a monotonic clock in
+ * milliseconds, a sleep that survives signals (for pacing and bounded
+ * polling loops, never in place of awaiting a condition), and the
+ * number of descriptors the process has open (leak checks).
+ */
+#ifndef TESTUTIL_SYS_H
+#define TESTUTIL_SYS_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <time.h>
+
+static inline long long test_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline void test_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* Open descriptors of this process, or -1. */
+static inline int test_count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+#endif

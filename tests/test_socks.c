@@ -277,22 +277,6 @@ static int px_read(struct socks_proxy *p, int fd, void *buf, size_t n)
     return 0;
 }
 
-static int px_write(int fd, const void *buf, size_t n)
-{
-    const char *q = buf;
-    while (n > 0) {
-        ssize_t rc = send(fd, q, n, MSG_NOSIGNAL);
-        if (rc < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        q += rc;
-        n -= (size_t)rc;
-    }
-    return 0;
-}
-
 /* After a failure answer: the library must close the connection without
  * sending anything more.  Waits for that (bounded), records, closes. */
 static void px_fail(struct socks_proxy *p, int c)
@@ -386,7 +370,8 @@ static void px_relay(struct socks_proxy *p, int a, int b)
             ssize_t got = recv(fds[i].fd, buf, sizeof buf, 0);
             if (got < 0 && errno == EINTR)
                 continue;
-            if (got <= 0 || px_write(fds[1 - i].fd, buf, (size_t)got) != 0)
+            if (got <= 0 ||
+                test_write_all(fds[1 - i].fd, buf, (size_t)got) != 0)
                 return;
         }
     }
@@ -447,7 +432,7 @@ static void px_serve(struct socks_proxy *p, int c)
     else
         method = has_none ? 0x00 : 0xFF;
     unsigned char choice[2] = {5, (unsigned char)method};
-    if (px_write(c, choice, 2) != 0) {
+    if (test_write_all(c, choice, 2) != 0) {
         px_error(p, "choice not sent", errno);
         close(c);
         return;
@@ -485,7 +470,7 @@ static void px_serve(struct socks_proxy *p, int c)
                     strcmp(pass, sc.pass) == 0;
         unsigned char status[2] = {
             1, (unsigned char)(match ? sc.auth_status : 0x01)};
-        if (px_write(c, status, 2) != 0) {
+        if (test_write_all(c, status, 2) != 0) {
             px_error(p, "auth status not sent", errno);
             close(c);
             return;
@@ -542,19 +527,19 @@ static void px_serve(struct socks_proxy *p, int c)
     if (sc.garbage_reply) {
         /* A well-formed success in every byte but the version. */
         reply[0] = 4;
-        px_write(c, reply, sizeof reply);
+        test_write_all(c, reply, sizeof reply);
         px_fail(p, c);
         return;
     }
     if (sc.rep != 0) {
         reply[1] = (unsigned char)sc.rep;
-        px_write(c, reply, sizeof reply);
+        test_write_all(c, reply, sizeof reply);
         px_fail(p, c);
         return;
     }
     if (cmd != 1 || rsv != 0) {
         reply[1] = 0x07; /* command not supported */
-        px_write(c, reply, sizeof reply);
+        test_write_all(c, reply, sizeof reply);
         px_error(p, "request not CONNECT 00", cmd * 256 + rsv);
         close(c);
         return;
@@ -562,12 +547,12 @@ static void px_serve(struct socks_proxy *p, int c)
     int t = px_connect_target(atyp, addr, port);
     if (t < 0) {
         reply[1] = 0x05;
-        px_write(c, reply, sizeof reply);
+        test_write_all(c, reply, sizeof reply);
         px_error(p, "target connect failed", errno);
         close(c);
         return;
     }
-    if (px_write(c, reply, sizeof reply) != 0) {
+    if (test_write_all(c, reply, sizeof reply) != 0) {
         px_error(p, "reply not sent", errno);
         close(t);
         close(c);

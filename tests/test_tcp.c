@@ -168,22 +168,6 @@ static int raw_drain_until_closed(int fd, long long deadline, size_t *total,
     }
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t rc = write(fd, p, n);
-        if (rc < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += rc;
-        n -= (size_t)rc;
-    }
-    return 0;
-}
-
 /* Sends and receives one text message, checking it arrives intact. */
 static void check_flow(void *from, void *to, const char *text)
 {
@@ -1102,7 +1086,7 @@ static void test_heartbeat_dead_peer(void)
     greeting[10] = 3;
     greeting[11] = 1;
     memcpy(greeting + 12, "NULL", 4);
-    CHECK_EQ(write_all(fd, greeting, sizeof greeting), 0);
+    CHECK_EQ(test_write_all(fd, greeting, sizeof greeting), 0);
     unsigned char theirs[64];
     CHECK_EQ(raw_read_exact(fd, theirs, sizeof theirs, deadline), 0);
     CHECK_EQ(theirs[0], 0xff);
@@ -1113,7 +1097,7 @@ static void test_heartbeat_dead_peer(void)
     static const unsigned char ready[] = {
         0x04, 26,  5,   'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k', 'e',
         't',  '-', 'T', 'y', 'p', 'e', 0,   0,   0,  4,   'P', 'A', 'I', 'R'};
-    CHECK_EQ(write_all(fd, ready, sizeof ready), 0);
+    CHECK_EQ(test_write_all(fd, ready, sizeof ready), 0);
 
     unsigned char flags = 0, body[64];
     size_t len = 0;

@@ -3,13 +3,15 @@
  * Small system helpers shared by the network tests: a monotonic clock in
  * milliseconds, a sleep that survives signals (for pacing and bounded
  * polling loops, never in place of awaiting a condition), and the
- * number of descriptors the process has open (leak checks).
+ * number of descriptors the process has open (leak checks), and a
+ * whole write to a socket.
  */
 #ifndef TESTUTIL_SYS_H
 #define TESTUTIL_SYS_H
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/socket.h>
 #include <time.h>
 
 static inline long long test_now_ms(void)
@@ -39,6 +41,23 @@ static inline int test_count_fds(void)
             n++;
     closedir(d);
     return n;
+}
+
+/* Writes all n bytes to socket fd (no SIGPIPE); 0, or -1 on error. */
+static inline int test_write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t rc = send(fd, p, n, MSG_NOSIGNAL);
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += rc;
+        n -= (size_t)rc;
+    }
+    return 0;
 }
 
 #endif

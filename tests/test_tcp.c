@@ -74,25 +74,6 @@ static int port_of(const char *ep, const char *prefix)
     return (int)port;
 }
 
-/* A loopback port nobody listened on a moment ago. */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 /* A blocking TCP connection to 127.0.0.1:port; the fd, or -1 (errno). */
 static int raw_connect(int port)
 {
@@ -310,10 +291,9 @@ static void test_bind_in_use(void)
     REQUIRE(ctx != NULL);
     void *a = new_socket(ctx, ZMQ_PULL);
     void *b = new_socket(ctx, ZMQ_PULL);
-    int port = free_port();
-    REQUIRE(port > 0);
     char ep[64];
-    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    int port = test_free_tcp_ep(ep, sizeof ep);
+    REQUIRE(port > 0);
     CHECK_EQ(zmq_bind(a, ep), 0);
     char last[256];
     size_t len = sizeof last;
@@ -417,10 +397,9 @@ static void test_connect_before_bind(void)
 {
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
-    int port = free_port();
-    REQUIRE(port > 0);
     char ep[64];
-    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    int port = test_free_tcp_ep(ep, sizeof ep);
+    REQUIRE(port > 0);
 
     void *push = new_socket(ctx, ZMQ_PUSH);
     set_int(push, ZMQ_RECONNECT_IVL, 50);
@@ -868,10 +847,9 @@ static void test_monitor_connect_retried(void)
 {
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
-    int port = free_port();
-    REQUIRE(port > 0);
     char ep[64];
-    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    int port = test_free_tcp_ep(ep, sizeof ep);
+    REQUIRE(port > 0);
     void *push = new_socket(ctx, ZMQ_PUSH);
     set_int(push, ZMQ_RECONNECT_IVL, 50);
     void *mon = monitor_open(ctx, push, "mon-retry");
@@ -1302,10 +1280,9 @@ static void test_immediate(void)
 {
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
-    int port = free_port();
-    REQUIRE(port > 0);
     char ep[64];
-    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    int port = test_free_tcp_ep(ep, sizeof ep);
+    REQUIRE(port > 0);
     void *push = new_socket(ctx, ZMQ_PUSH);
     set_int(push, ZMQ_IMMEDIATE, 1);
     set_int(push, ZMQ_RECONNECT_IVL, 20);
@@ -1329,10 +1306,9 @@ static void test_reconnect_stop_refused(void)
 {
     void *ctx = zmq_ctx_new();
     REQUIRE(ctx != NULL);
-    int port = free_port();
-    REQUIRE(port > 0);
     char ep[64];
-    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    int port = test_free_tcp_ep(ep, sizeof ep);
+    REQUIRE(port > 0);
     void *push = new_socket(ctx, ZMQ_PUSH);
     set_int(push, ZMQ_RECONNECT_IVL, 20);
     set_int(push, ZMQ_RECONNECT_STOP, ZMQ_RECONNECT_STOP_CONN_REFUSED);

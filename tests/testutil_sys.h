@@ -3,16 +3,22 @@
  * Small system helpers shared by the network tests: a monotonic clock in
  * milliseconds, a sleep that survives signals (for pacing and bounded
  * polling loops, never in place of awaiting a condition), and the
- * number of descriptors the process has open (leak checks), and a
- * whole write to a socket.
+ * number of descriptors the process has open (leak checks), a whole
+ * write to a socket, and a free tcp port for endpoints that must be
+ * known before anything binds.
  */
 #ifndef TESTUTIL_SYS_H
 #define TESTUTIL_SYS_H
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline long long test_now_ms(void)
 {
@@ -58,6 +64,34 @@ static inline int test_write_all(int fd, const void *buf, size_t n)
         n -= (size_t)rc;
     }
     return 0;
+}
+
+/* A TCP port on 127.0.0.1 that nothing listens on right now, or 0. */
+static inline int test_free_tcp_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    int port = 0;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+        port = ntohs(sa.sin_port);
+    close(fd);
+    return port;
+}
+
+/* "tcp://127.0.0.1:<a free port>" in ep; the port, or 0. */
+static inline int test_free_tcp_ep(char *ep, size_t size)
+{
+    int port = test_free_tcp_port();
+    if (port > 0)
+        snprintf(ep, size, "tcp://127.0.0.1:%d", port);
+    return port;
 }
 
 #endif

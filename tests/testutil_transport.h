@@ -59,6 +59,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "testutil_sys.h"
+
 enum tt_transport { TT_INPROC, TT_TCP, TT_IPC };
 
 static enum tt_transport tt_transport_ = TT_INPROC;
@@ -142,26 +144,6 @@ static inline int tt_bind(void *sock, const char *name, char *connect_ep,
     return zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, connect_ep, &len);
 }
 
-/* A TCP port on 127.0.0.1 that nothing listens on right now, or 0. */
-static inline int tt_free_tcp_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return 0;
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = 0;
-    socklen_t len = sizeof sa;
-    int port = 0;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-        getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-        port = ntohs(sa.sin_port);
-    close(fd);
-    return port;
-}
-
 /* A concrete endpoint for the place `name`, the same for zmq_bind and
  * zmq_connect, for bodies that connect before they bind.  0, or -1. */
 static inline int tt_fixed_ep(const char *name, char *ep, size_t size)
@@ -170,11 +152,7 @@ static inline int tt_fixed_ep(const char *name, char *ep, size_t size)
         tt_bind_ep(name, ep, size);
         return 0;
     }
-    int port = tt_free_tcp_port();
-    if (port == 0)
-        return -1;
-    snprintf(ep, size, "tcp://127.0.0.1:%d", port);
-    return 0;
+    return test_free_tcp_ep(ep, size) > 0 ? 0 : -1;
 }
 
 /* Starts watching sock's ZMTP handshakes (call before its connects or

@@ -35,17 +35,6 @@
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static void term(void *ctx)
-{
-    CHECK_EQ(zmq_ctx_term(ctx), 0);
-}
-
-static void close_now(void *s)
-{
-    set_int(s, ZMQ_LINGER, 0);
-    CHECK_EQ(zmq_close(s), 0);
-}
-
 static int exists(const char *path)
 {
     struct stat st;

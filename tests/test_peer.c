@@ -119,11 +119,6 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void term(void *ctx)
-{
-    CHECK_EQ(zmq_ctx_term(ctx), 0);
-}
-
 /* ------------------------------------------------------------------------ */
 /* Test bodies (one endpoint parameter each, see the top of the file)       */
 /* ------------------------------------------------------------------------ */

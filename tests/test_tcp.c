@@ -43,17 +43,6 @@
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static void term(void *ctx)
-{
-    CHECK_EQ(zmq_ctx_term(ctx), 0);
-}
-
-static void close_now(void *s)
-{
-    set_int(s, ZMQ_LINGER, 0);
-    CHECK_EQ(zmq_close(s), 0);
-}
-
 /* The port of "<prefix><port>", or -1 if ep has another shape. */
 static int port_of(const char *ep, const char *prefix)
 {

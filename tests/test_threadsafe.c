@@ -62,11 +62,6 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void term(void *ctx)
-{
-    CHECK_EQ(zmq_ctx_term(ctx), 0);
-}
-
 static void close_all(void **sockets, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -20,6 +20,19 @@ static inline void set_int(void *s, int option, int value)
     CHECK_EQ(rc, 0);
 }
 
+/* Terminates ctx, checking it succeeds. */
+static inline void term(void *ctx)
+{
+    CHECK_EQ(zmq_ctx_term(ctx), 0);
+}
+
+/* Closes s at once, dropping whatever it still holds. */
+static inline void close_now(void *s)
+{
+    set_int(s, ZMQ_LINGER, 0);
+    CHECK_EQ(zmq_close(s), 0);
+}
+
 /* A socket with bounded blocking calls. */
 static inline void *new_socket(void *ctx, int type)
 {

@@ -8,9 +8,9 @@
  * accepts one connection at a time on 127.0.0.1, plays the server side of
  * the exchange as the running case's script says (authentication or not,
  * the method it picks, the reply code, garbage or a close instead of a
- * reply), records what the library sent (methods, credentials, address
- * type, address and port of the CONNECT request) and, on success, relays
- * the ZMTP stream between the library and the real target.
+ * reply, or silence), records what the library sent (methods, credentials,
+ * address type, address and port of the CONNECT request) and, on success,
+ * relays the ZMTP stream between the library and the real target.
  *
  * Cases: a round trip through the proxy to an IPv4 literal and to a host
  * name, with username/password, the failures (connection refused, a
@@ -194,6 +194,7 @@ struct socks_script {
     int auth_status;           /* status sent when they match (0: success) */
     int method;                /* -1: pick as above; else send this byte */
     int close_after_greeting;  /* close as soon as the greeting is read */
+    int silent_after_greeting; /* read the greeting, never answer */
     int garbage_reply;         /* answer CONNECT with 10 bytes, version 4 */
     int rep;                   /* REP byte of the CONNECT reply */
 };
@@ -418,6 +419,11 @@ static void px_serve(struct socks_proxy *p, int c)
         p->seen.failures++;
         pthread_mutex_unlock(&p->mu);
         close(c);
+        return;
+    }
+    if (sc.silent_after_greeting) {
+        /* The library must give up (HANDSHAKE_IVL) and close. */
+        px_fail(p, c);
         return;
     }
 
@@ -777,6 +783,8 @@ static void run_failure(const struct socks_script *bad,
     CHECK_EQ(bind_ep(router, "tcp://127.0.0.1:*", ep, sizeof ep), 0);
 
     set_int(dealer, ZMQ_RECONNECT_IVL, 50);
+    /* Bounds a silent proxy; well under the proxy's CLOSE_WAIT_MS. */
+    set_int(dealer, ZMQ_HANDSHAKE_IVL, 500);
     set_str(dealer, ZMQ_SOCKS_PROXY, px.addr);
     if (user != NULL)
         set_str(dealer, ZMQ_SOCKS_USERNAME, user);
@@ -1054,8 +1062,21 @@ static void test_proxy_closes(void)
     CHECK_EQ(seen.requests, 0);
 }
 
+/* 11. The proxy reads the greeting and never answers: HANDSHAKE_IVL
+ * ends the attempt, the library closes and tries again. */
+static void test_proxy_silent(void)
+{
+    struct socks_script bad = script_ok(), good = script_ok();
+    bad.silent_after_greeting = 1;
+    struct socks_seen seen;
+    run_failure(&bad, &good, NULL, NULL, "socks-silent", &seen);
+    CHECK(seen.greetings >= 2);
+    CHECK(seen.client_closed >= 1);
+    CHECK_EQ(seen.requests, 0);
+}
+
 TEST_MAIN(TEST(test_no_auth_ipv4), TEST(test_host_name), TEST(test_auth),
           TEST(test_refused), TEST(test_bad_reply),
           TEST(test_no_acceptable_method), TEST(test_options),
           TEST(test_auth_rejected), TEST(test_unoffered_method),
-          TEST(test_proxy_closes))
+          TEST(test_proxy_closes), TEST(test_proxy_silent))
